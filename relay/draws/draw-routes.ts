@@ -110,7 +110,7 @@ export function winnerRows(draw: DrawRecord): Row[] {
   })
 }
 
-export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRoute[] {
+export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log' | 'now'>): ConsoleRoute[] {
   const { store, log } = deps
 
   /** The campaign, or null once a 404 is sent (malformed ids are simply unknown). */
@@ -160,7 +160,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
         const req = await readJson(ctx, drawRequestSchema)
         if (req === null) return
         const organizer = ctx.session?.name ?? ''
-        const outcome = await makeDraw(store.draws, campaignId, req, { organizer, now: ctx.now })
+        const outcome = await makeDraw(store.draws, campaignId, req, { organizer, clock: deps.now })
         if (outcome.ok) {
           log.info('draw made', {
             campaignId,
@@ -193,7 +193,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
         const organizer = ctx.session?.name ?? ''
         const outcome = await redraw(store.draws, draw.campaignId, draw.id, req.openid, {
           organizer,
-          now: ctx.now,
+          clock: deps.now,
         })
         if (outcome.ok) {
           log.info('draw redrawn', { campaignId: draw.campaignId, drawId: draw.id, by: organizer })

@@ -97,7 +97,12 @@ const busy = fail(503, 'internal', 'other draws kept coming in; try again')
 
 export interface DrawBy {
   organizer: string
-  now: number
+  /**
+   * The relay's clock, read for each try just before its snapshot: the draw's time is then
+   * after every check-in it drew among, and before any it did not (the export's "received
+   * before the draw's time"), however long the request or a lost race took.
+   */
+  clock: () => number
 }
 
 /** A new draw among the campaign's eligible visitors, stored before it is returned. */
@@ -109,6 +114,7 @@ export async function makeDraw(
 ): Promise<DrawOutcome> {
   const id = newDrawId()
   for (let t = 0; t < MAX_DRAW_TRIES; t++) {
+    const now = by.clock()
     const snap = await store.snapshot(campaignId)
     if (snap === null) return fail(404, 'not_found', 'no such campaign')
     const excluded = req.excludeWinners ? currentWinners(snap.draws) : new Set<string>()
@@ -120,7 +126,7 @@ export async function makeDraw(
       id,
       campaignId,
       prize: req.prize,
-      at: by.now,
+      at: now,
       organizer: by.organizer,
       excludeWinners: req.excludeWinners,
       rosterOnly: req.rosterOnly,
@@ -148,6 +154,7 @@ export async function redraw(
   by: DrawBy,
 ): Promise<DrawOutcome> {
   for (let t = 0; t < MAX_DRAW_TRIES; t++) {
+    const now = by.clock()
     const snap = await store.snapshot(campaignId)
     if (snap === null) return fail(404, 'not_found', 'no such campaign')
     const draw = snap.draws.find((d) => d.id === drawId)
@@ -162,7 +169,7 @@ export async function redraw(
     const drawn = drawAmong(eligible, 1)
     const chosen = drawn.openids[0] ?? ''
     const step: RedrawStep = {
-      at: by.now,
+      at: now,
       organizer: by.organizer,
       replaced: openid,
       openid: chosen,
@@ -173,7 +180,7 @@ export async function redraw(
     const record: DrawRecord = {
       ...draw,
       winners: [
-        ...draw.winners.map((w, i) => (i === at ? { ...w, replacedAt: by.now } : w)),
+        ...draw.winners.map((w, i) => (i === at ? { ...w, replacedAt: now } : w)),
         winnerOf(snap, numbersOf(snap), chosen),
       ],
       redraws: [...draw.redraws, step],

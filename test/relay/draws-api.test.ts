@@ -21,6 +21,7 @@ import {
 import { canonicalOrder, eligibleHash, recheckDraw } from '../../relay/draws/fair-draw'
 import type { RelayHandle } from '../../relay/server'
 import { makeDraw, redraw } from '../../relay/draws/draw-service'
+import type { DrawStore } from '../../relay/store/draw-types'
 import { formatLocalTime } from '../../shared/export/cells'
 import { errorCode, type ConsoleClient } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
@@ -39,7 +40,7 @@ async function setUp(backend: Backend, n: number) {
 }
 
 /** `organizer` alice acting at `now`. */
-const by = (now: number) => ({ organizer: 'alice', now })
+const by = (now: number) => ({ organizer: 'alice', clock: () => now })
 
 /** Draws A and, `gap` ms later, B straight on the store: two winners each, winners excluded. */
 async function twoDraws(relay: RelayHandle, campaignId: string, gap: number) {
@@ -303,6 +304,40 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(rows[2]?.[1]).toBe(formatLocalTime(t1 + 7_200_000))
   })
 
+  it('a draw that lost the race is dated at the snapshot it drew from: a visitor who came meanwhile re-checks', async () => {
+    // docs/DESIGN.md "Draws": the eligible list is the visitors first received before the
+    // draw's time. Another organizer's draw moves the fence; while it does, a visitor checks
+    // in, and the draw is made again on a snapshot that has them.
+    const { relay, campaignId, people } = await setUp(backend, 5)
+    const t0 = Date.now() + 60_000
+    let now = t0
+    const real = relay.store.draws
+    let lost = false
+    const racing: DrawStore = {
+      snapshot: (id) => real.snapshot(id),
+      list: (id) => real.list(id),
+      get: (id, drawId) => real.get(id, drawId),
+      async commit(record, version) {
+        if (lost) return real.commit(record, version)
+        lost = true
+        await checkIn(relay.store, campaignId, ['late'], 'k-draw', t0 + 5_000)
+        now = t0 + 10_000
+        return false
+      },
+    }
+    const rule = { prize: '一等奖', count: 1, excludeWinners: true, rosterOnly: false }
+    const d = await makeDraw(racing, campaignId, rule, {
+      organizer: 'alice',
+      now: t0,
+      clock: () => now,
+    } as never)
+    if (!d.ok) throw new Error('draw refused')
+    expect(d.record.eligibleCount).toBe(6)
+    expect(d.record.at).toBe(t0 + 10_000)
+    const receivedBeforeDraw = t0 + 5_000 < d.record.at ? [...people, 'late'] : people
+    expect(recheckDraw(d.record, receivedBeforeDraw)).toEqual({ ok: true })
+  })
+
   it('a redraw after a later draw and a late check-in re-checks from the exports', async () => {
     // docs/DESIGN.md "Draws": a redraw's list is rebuilt as a draw's, at the redraw's time, minus
     // everyone who had won in its draw: a later draw's winners are out, a late arrival is in.
@@ -498,7 +533,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
           relay.store.draws,
           campaignId,
           { prize: 'x', count: 2, excludeWinners: true, rosterOnly: false },
-          { organizer: 'alice', now: i },
+          { organizer: 'alice', clock: () => i },
         ),
       ),
     )

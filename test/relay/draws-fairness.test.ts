@@ -91,7 +91,7 @@ describe('lucky draw fairness', () => {
           store,
           'c',
           { prize: 'p', count: 1, excludeWinners: true, rosterOnly: false },
-          { organizer: 'o', now: i },
+          { organizer: 'o', clock: () => i },
         )
         expect(out.ok).toBe(true)
       }
@@ -101,7 +101,7 @@ describe('lucky draw fairness', () => {
         store,
         'c',
         { prize: 'p', count: 1, excludeWinners: true, rosterOnly: false },
-        { organizer: 'o', now: 99 },
+        { organizer: 'o', clock: () => 99 },
       )
       expect(none).toMatchObject({ ok: false, status: 409 })
     }

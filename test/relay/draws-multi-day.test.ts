@@ -30,14 +30,14 @@ describe.each<Backend>(['sqlite', 'redis'])('a draw on day 2 of a fair (%s)', (b
     await checkIn(relay.store, id, ['d1a', 'd1b', 'd1c', 'd1d'], KIOSK, shanghai10(1))
     const first = await makeDraw(relay.store.draws, id, rule(1, false), {
       organizer: 'alice',
-      now: shanghai10(1) + 3_600_000,
+      clock: () => shanghai10(1) + 3_600_000,
     })
     if (!first.ok) throw new Error(first.message)
     const dayOneWinner = first.record.winners[0]?.openid ?? ''
     await checkIn(relay.store, id, ['d2a', 'd2b'], KIOSK, shanghai10(2))
     await checkIn(relay.store, id, ['d1a'], KIOSK, shanghai10(2) + 60_000)
 
-    const day2 = { organizer: 'alice', now: shanghai10(2) + 3_600_000 }
+    const day2 = { organizer: 'alice', clock: () => shanghai10(2) + 3_600_000 }
     // All six checked in (day 1 only, day 2 only, both days), less day 1's winner: five.
     const excluding = await makeDraw(relay.store.draws, id, rule(5, true), day2)
     if (!excluding.ok) throw new Error(excluding.message)

@@ -64,7 +64,10 @@ async function setUp(backend: Backend, place: Place = bed.placeFor(backend)) {
     })),
   )
   const rule = { prize: '一等奖', count: 4, excludeWinners: false, rosterOnly: false }
-  const drawn = await makeDraw(relay.store.draws, campaign.id, rule, { organizer: 'alice', now })
+  const drawn = await makeDraw(relay.store.draws, campaign.id, rule, {
+    organizer: 'alice',
+    clock: () => now,
+  })
   if (!drawn.ok) throw new Error('draw refused')
   return { relay, c, campaignId: campaign.id, otherId: other.id, people }
 }
