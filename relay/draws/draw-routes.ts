@@ -1,9 +1,10 @@
 /**
  * Lucky draws in the console (issue 21, docs/DESIGN.md "Draws"), behind the console router's
  * guard (session, same origin): `POST|GET /console/api/campaigns/<id>/draws` (draw; list, newest
- * first), `POST …/draws/<drawId>/redraw` (replace an absent winner) and
+ * first), `POST …/draws/<drawId>/redraw` (replace an absent winner),
  * `GET …/draws/<drawId>/winners?format=csv|xlsx&locale=…` (the winners sheet: BOM and formula
- * escaping by shared/export, as the attendance export).
+ * escaping by shared/export, as the attendance export) and `GET …/draws/<drawId>/record` (the
+ * stored record, to re-check the draw with).
  */
 import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
@@ -199,6 +200,22 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log' | 'now'>): Co
           log.info('draw redrawn', { campaignId: draw.campaignId, drawId: draw.id, by: organizer })
         }
         answer(ctx, outcome, 200)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/campaigns/:id/draws/:drawId/record',
+      async handler(ctx) {
+        // The stored record, as a file: what shows a draw was fair (the draw.json
+        // scripts/recheck-draw.ts takes), kept with the exports it is re-checked from.
+        const draw = (await drawOf(ctx))?.draw
+        if (draw === undefined) return
+        ctx.res.writeHead(200, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Disposition': `attachment; filename="scandesk-draw-${draw.id}.json"`,
+          'Cache-Control': 'no-store',
+        })
+        ctx.res.end(JSON.stringify(draw, null, 2) + '\n')
       },
     },
     {

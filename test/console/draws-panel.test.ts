@@ -170,6 +170,14 @@ describe('the draws panel', () => {
     expect(wrapper.get('[data-testid="draw-export-csv"]').attributes('href')).toBe(
       '/console/api/campaigns/c1/draws/d-1/winners?format=csv',
     )
+    // What shows the draw was fair: the record to download, the pool's fingerprint on show.
+    const recordLink = wrapper.get('[data-testid="draw-export-record"]')
+    expect(recordLink.attributes('href')).toBe('/console/api/campaigns/c1/draws/d-1/record')
+    expect(recordLink.text()).toBe('抽奖核验记录 (JSON)')
+    expect(recordLink.attributes('title')).toContain(record().eligibleHash)
+    expect(wrapper.get('[data-testid="draw-pool-hash"]').text()).toBe(
+      `名单 SHA-256 ${record().eligibleHash.slice(0, 12)}…`,
+    )
   })
 
   it.each(['zh-CN', 'en'] as const)(

@@ -144,6 +144,8 @@ export function createFakeConsoleApi() {
     ),
     drawWinnersUrl: (campaignId: string, drawId: string, format: 'csv' | 'xlsx') =>
       `/console/api/campaigns/${campaignId}/draws/${drawId}/winners?format=${format}`,
+    drawRecordUrl: (campaignId: string, drawId: string) =>
+      `/console/api/campaigns/${campaignId}/draws/${drawId}/record`,
     events: vi.fn<ConsoleApi['events']>((onEvent, onState) => {
       const entry = { onEvent, onState }
       listeners.add(entry)

@@ -21,7 +21,7 @@ import { ConsoleClient } from '../relay/console-helpers'
 import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { consoleCampaignSchema } from '../../shared/campaign'
 import { currentWinners, eligibleOf } from '../../relay/draws/draw-service'
-import { drawAnswerOf, MAX_DRAW_WINNERS } from '../../shared/screen-api'
+import { drawAnswerOf, MAX_DRAW_WINNERS, parseDrawRecord } from '../../shared/screen-api'
 import { launchChromium, waitForPage, waitForStill } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 
@@ -157,6 +157,14 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     expect(rows.map((r) => r.OpenID)).toEqual(stored?.winners.map((w) => w.openid))
     expect(rows.map((r) => Number(r['签到号']))).toEqual(stored?.winners.map((w) => w.number))
     expect(rows.map((r) => r['被替换时间'] !== '')).toEqual([false, true, false, false])
+    // The draw's record, beside it: the stored record, redraw and all, to re-check the draw.
+    const [saved] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid="draw-export-record"]').first().click(),
+    ])
+    const recordFile = join(dir, 'draw.json')
+    await saved.saveAs(recordFile)
+    expect(parseDrawRecord(JSON.parse(readFileSync(recordFile, 'utf8')))).toEqual(stored)
     expect(problems).toEqual([])
   }, 60_000)
 

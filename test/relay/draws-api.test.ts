@@ -404,6 +404,32 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     }
   })
 
+  it("downloads a draw's record, the draw.json a re-check takes, and nothing of an unknown draw", async () => {
+    // The console's "Draw record (JSON)": the stored record, redraws and all, as a file.
+    const { relay, c, campaignId, people } = await setUp(backend, 6)
+    const d = await draw(c, campaignId, { count: 2 })
+    const absent = d.winners[1]?.openid ?? ''
+    const base = `/console/api/campaigns/${campaignId}/draws/${d.id}`
+    expect((await c.call('POST', `${base}/redraw`, { openid: absent })).status).toBe(200)
+    const a = await c.call('GET', `${base}/record`)
+    expect(a.status, a.text).toBe(200)
+    expect(a.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(a.headers.get('content-disposition')).toBe(
+      `attachment; filename="scandesk-draw-${d.id}.json"`,
+    )
+    expect(a.headers.get('cache-control')).toBe('no-store')
+    const record = drawRecordSchema.strict().parse(a.json)
+    expect(record).toEqual(await relay.store.draws.get(campaignId, d.id))
+    const redrawList = people.filter((p) => !openids(d).includes(p))
+    expect(recheckDraw(record, people, [redrawList])).toEqual({ ok: true })
+    const head = await c.call('HEAD', `${base}/record`)
+    expect(head.status).toBe(200)
+    expect(head.text).toBe('')
+    const unknown = `/console/api/campaigns/${campaignId}/draws/d-nope/record`
+    expect((await c.call('GET', unknown)).status).toBe(404)
+    expect((await c.call('GET', `${base}/record?format=csv`)).status).toBe(400)
+  })
+
   it('exports the winners as CSV and XLSX, matching the record, formula-escaped', async () => {
     const { relay, c, campaignId, people } = await setUp(backend, 3)
     await rosterWith(relay.store, campaignId, [])

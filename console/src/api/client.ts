@@ -204,6 +204,8 @@ export interface ConsoleApi {
   eraseVisitor(campaignId: string, openid: string): Promise<ErasureAnswer>
   /** A plain link to the draw's winners sheet. */
   drawWinnersUrl(campaignId: string, drawId: string, format: 'csv' | 'xlsx', locale: string): string
+  /** A plain link to the draw's stored record (JSON), what re-checks it. */
+  drawRecordUrl(campaignId: string, drawId: string): string
 }
 
 /** How much of a file's body has gone out: `sent` of `total` bytes. */
@@ -650,6 +652,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       }),
     drawWinnersUrl: (campaignId, drawId, format, locale) =>
       `${API_BASE}/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(drawId)}/winners?${new URLSearchParams({ format, locale }).toString()}`,
+    drawRecordUrl: (campaignId, drawId) =>
+      `${API_BASE}/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(drawId)}/record`,
     events: (onEvent, listener) => openEvents(`${API_BASE}/events`, onEvent, listener),
   }
 }

@@ -504,6 +504,10 @@ export const en: MessageSchema = {
         '{error}. The draws were read again: {who} still stands, nothing was redrawn',
       showOpenids: 'Show full OpenIDs',
       export: 'Winners',
+      record: 'Draw record (JSON)',
+      poolHash: 'pool SHA-256 {hash}…',
+      recordTitle:
+        'What shows the draw was fair: its time, organizer, pool size, pool SHA-256 {hash} and random bytes, re-checked against the attendance export',
       rules: { excludeWinners: 'previous winners excluded', rosterOnly: 'roster guests only' },
     },
   },

@@ -474,6 +474,10 @@ export const zhCN = {
       redrawLostNotDone: '{error}。列表已重新读取：{who} 仍是中奖者，没有重抽',
       showOpenids: '显示完整 OpenID',
       export: '中奖名单',
+      record: '抽奖核验记录 (JSON)',
+      poolHash: '名单 SHA-256 {hash}…',
+      recordTitle:
+        '证明抽奖公平的记录：时间、操作人、参与人数、参与名单 SHA-256 {hash} 与随机数，可对照签到导出复核',
       rules: { excludeWinners: '已排除往期中奖者', rosterOnly: '仅限名单内来宾' },
     },
   },
