@@ -163,4 +163,52 @@ describe('console roster upload', () => {
     relay.answerReplacing = false
     expect(problems).toEqual([])
   }, 60_000)
+
+  it('by keyboard, in both languages: the outcome is read out, and the focus is back on the file picker', async () => {
+    // The picker and 仍然上传我的文件 are disabled while the file goes out, which drops the focus
+    // onto <body>: a screen-reader user heard nothing once the file was in, and was at the top
+    // of the page.
+    const FOCUSED = `(document.activeElement?.dataset.testid ?? '')`
+    const pick = async (name: string, body: Buffer): Promise<void> => {
+      await page.focus('[data-testid="roster-file"]')
+      const chooser = page.waitForEvent('filechooser')
+      await page.keyboard.press('Space')
+      await (await chooser).setFiles({ name, mimeType: 'text/csv', buffer: body })
+    }
+    // The live region is there before the outcome is: one inserted with its text is not read.
+    const newsSaid = async (text: string): Promise<void> => {
+      await waitForPage(
+        page,
+        `window.rosterNews.isConnected && window.rosterNews.getAttribute('role') === 'status' && window.rosterNews.textContent.trim() === ${JSON.stringify(text)}`,
+      )
+    }
+    for (const [locale, said] of [
+      ['zh-CN', ['名单已更新：共 2 人', '名单已更新：共 1 人']],
+      ['en', ['Roster updated: 2 guests', 'Roster updated: 1 guest']],
+    ] as const) {
+      await page.click(`[data-locale="${locale}"]`)
+      expect(
+        await page.evaluate(
+          `(window.rosterNews = document.querySelector('[data-testid="roster-news"]')) !== null`,
+        ),
+      ).toBe(true)
+      await pick('keys.csv', csv(['子', '丑']))
+      await waitForPage(page, `${NAMES} === '子,丑'`)
+      await newsSaid(said[0])
+      await waitForPage(page, `${FOCUSED} === 'roster-file'`)
+
+      relay.replaceRosterElsewhere(EXPO.id, ['他人三'])
+      await pick('keys-2.csv', csv(['寅']))
+      await page.locator('[data-testid="roster-conflict"]').waitFor()
+      await waitForPage(page, `${NAMES} === '他人三'`)
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate(FOCUSED)).toBe('roster-upload-anyway')
+      await page.keyboard.press('Enter')
+      await waitForPage(page, `${NAMES} === '寅'`)
+      await newsSaid(said[1])
+      await waitForPage(page, `${FOCUSED} === 'roster-file'`)
+    }
+    await page.click('[data-locale="zh-CN"]')
+    expect(problems).toEqual([])
+  }, 90_000)
 })

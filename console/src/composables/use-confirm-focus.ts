@@ -59,10 +59,6 @@ export function useConfirmFocus<T>(
     ((): void => {
       ;(open as Ref<T>).value = closed
     })
-  const focusLost = (): boolean => {
-    const active = document.activeElement
-    return active === null || active === document.body || !active.isConnected
-  }
 
   /** The button that let go of the focus by being disabled, while the choices were open. */
   let held: HTMLElement | null = null
@@ -136,6 +132,12 @@ export function useConfirmFocus<T>(
     root.value?.removeEventListener('focusout', onFocusOut)
     stopWaiting()
   })
+}
+
+/** The focus is nowhere a keyboard user can go on from: on <body>, or on an element now gone. */
+export function focusLost(): boolean {
+  const active = document.activeElement
+  return active === null || active === document.body || !active.isConnected
 }
 
 function isDisabled(el: HTMLElement): boolean {
