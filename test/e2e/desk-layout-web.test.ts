@@ -1,12 +1,14 @@
 /**
  * The desk page at booth screen sizes, in real Chromium against `kiosk web` in demo mode: the
  * guest list uses the page's width and every row (name, badge, "show QR code") stays inside
- * its panel, with long English and Chinese names, before and after a guest's code is shown.
+ * its panel, with long English and Chinese names, before and after a guest's code is shown. By
+ * keyboard with a screen reader, in both languages: a search's outcome is said (how many found,
+ * or none), and each row's button is named after its guest.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, screenshot } from './browser'
+import { focusedAsHeard, goHash, screenshot, waitForPage } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 
 const ROSTER = [
@@ -92,6 +94,36 @@ describe('the desk page at booth sizes', () => {
     await expectRowsInsidePanel('desk-ticket-1080x1920')
     await page.setViewportSize({ width: 1024, height: 768 })
     await expectRowsInsidePanel('desk-ticket-1024x768')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('by keyboard with a screen reader: the search says what it found, each row’s button names its guest', async () => {
+    // Every row's button was "Show QR code", and the list changed without a word: a blind
+    // staff member could not tell whose code a button shows, nor that the search had answered.
+    const news = '[data-testid="desk-news"]'
+    for (const [locale, said] of [
+      ['en', ['1 guest found', 'No matching guest', 'Show QR code: Guest 2']],
+      ['zh-CN', ['找到 1 位来宾', '没有匹配的来宾', '出示二维码：Guest 2']],
+    ] as const) {
+      await page.click(`[data-testid="language-switch"] [data-locale="${locale}"]`)
+      // The live region is there before the answer is: one inserted with its text is not read.
+      expect(await page.locator(`${news}[role="status"]`).count()).toBe(1)
+      await page.focus('[data-testid="desk-search"]')
+      await page.keyboard.press('Control+A')
+      await page.keyboard.type('Guest 2')
+      await waitForPage(
+        page,
+        `document.querySelector('${news}').textContent.trim() === ${JSON.stringify(said[0])}`,
+      )
+      await page.keyboard.press('Tab')
+      expect((await focusedAsHeard(page))?.name).toBe(said[2])
+      await page.keyboard.press('Shift+Tab')
+      await page.keyboard.type('zzz')
+      await waitForPage(
+        page,
+        `document.querySelector('${news}').textContent.trim() === ${JSON.stringify(said[1])}`,
+      )
+    }
     expect(pageErrors).toEqual([])
   })
 })

@@ -463,11 +463,15 @@ export const en: MessageSchema = {
     rosterArriving: 'Roster updating {percent}%: searching the previous list until it is complete',
     search: 'Search guest name, phone or code',
     empty: 'No matching guest',
+    /** A search's outcome, said by a screen reader. */
+    found: '{n} guest found | {n} guests found',
     noRoster:
       'This campaign has no roster yet. The desk shows each guest on the roster their own QR code: import the roster on the Roster page first.',
     noRosterConsole:
       "This campaign has no roster yet. The organizer uploads it on the campaign's page in the event console, and it syncs to this booth by itself.",
     show: 'Show QR code',
+    /** Each row's button, named after its guest. */
+    showFor: 'Show QR code: {name}',
     checkedIn: 'Checked in',
     checkedInOn: 'Checked in {when}',
     notCheckedIn: 'Not yet',

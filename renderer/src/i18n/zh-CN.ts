@@ -440,11 +440,15 @@ export const zhCN = {
     rosterArriving: '名单同步中 {percent}%：新名单到齐前按旧名单查找',
     search: '搜索来宾姓名、电话或编号',
     empty: '没有匹配的来宾',
+    /** A search's outcome, said by a screen reader. */
+    found: '找到 {n} 位来宾',
     noRoster:
       '本活动还没有来宾名单。前台签到按名单为每位来宾出示专属二维码：请先在「名单导入」页导入名单。',
     noRosterConsole:
       '本活动还没有来宾名单。名单由主办方在活动控制台的活动页上传，上传后自动同步到本机。',
     show: '出示二维码',
+    /** Each row's button, named after its guest. */
+    showFor: '出示二维码：{name}',
     checkedIn: '已签到',
     checkedInOn: '已签到 {when}',
     notCheckedIn: '未签到',
