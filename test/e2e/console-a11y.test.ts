@@ -12,7 +12,8 @@
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
  * button again, not lost to the top of the page; confirmed, the focus waits out the request on
  * the button that asked (or on the row, a booth revoked or a winner replaced); a wrong password marks both fields
- * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
+ * (aria-invalid, described by the error) and puts the cursor back in the password, selected;
+ * signed in, the focus is on the page's heading, signed out, on the name field.
  * A campaign saved with wrong fields: the focus is on the first, and each field showing a message
  * (the date's parts too) is read by Chromium's accessibility tree as invalid, described by it.
  * A pairing code is heard a character at a time (seen in two groups of four); the campaign
@@ -38,6 +39,7 @@ import {
   focusedAsHeard,
   launchChromium,
   outlinesSeen,
+  screenshot,
   waitForPage,
 } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
@@ -254,6 +256,36 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await page.keyboard.press('Enter')
     await page.locator('[data-testid="page-booths"]').waitFor()
     await context.close()
+  }, 60_000)
+
+  it('signing in and out by keyboard: the focus lands on the page shown, not on the top of the page', async () => {
+    // The sign-in form (or the header with 退出登录) goes with the page it was on, and the focus
+    // went to <body>: a screen reader said nothing of the page now shown.
+    for (const [locale, heading] of [
+      ['zh-CN', '签到台'],
+      ['en', 'Booths'],
+    ] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+      await context.addInitScript({
+        content: `localStorage.setItem('scandesk.console.locale', ${JSON.stringify(locale)})`,
+      })
+      const page = await context.newPage()
+      await page.goto(`${relay.url}/console/`)
+      await page.locator('#sign-in-name').focus()
+      await page.keyboard.type('alice')
+      await page.keyboard.press('Tab')
+      await page.keyboard.type(password)
+      await page.keyboard.press('Enter')
+      await page.locator('[data-testid="page-booths"]').waitFor()
+      await waitForPage(page, `document.activeElement?.tagName === 'H1'`)
+      expect((await focusedAsHeard(page))?.name).toBe(heading)
+      await screenshot(page, `console-signed-in-focus-${locale}`)
+      await page.locator('[data-testid="sign-out"]').focus()
+      await page.keyboard.press('Enter')
+      await page.locator('[data-testid="sign-in"]').waitFor()
+      await waitForPage(page, `document.activeElement?.id === 'sign-in-name'`)
+      await context.close()
+    }
   }, 60_000)
 
   it('a campaign saved with wrong fields: each is read with its message, the first has the focus', async () => {

@@ -145,7 +145,7 @@ function isDisabled(el: HTMLElement): boolean {
 }
 
 /** A row or a heading takes the focus from a script only (tabindex -1), not a Tab stop. */
-function focusOn(el: HTMLElement): void {
+export function focusOn(el: HTMLElement): void {
   if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1')
   el.focus()
 }
