@@ -21,7 +21,7 @@ import type { SecretName, SecretVault } from '../config/vault'
 import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
-import { openRelaySocket, portalAnswer, untrustedCertificate } from '../scans/relay-socket'
+import { openRelaySocket, signInAnswer, untrustedCertificate } from '../scans/relay-socket'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -224,13 +224,9 @@ export async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<C
     return { ok: false, ...errorBody(untrustedCertificate(err) ? 'tls_untrusted' : 'unreachable') }
   }
   const status = res.status
-  const type = res.headers.get('content-type') ?? ''
-  if (status === 200 && /^application\/json\b/i.test(type)) return passed
-  if (
-    portalAnswer(status, res.headers.get('location'), relayUrl) ||
-    (status === 200 && /^text\/html\b/i.test(type))
-  )
-    return { ok: false, ...errorBody('network_sign_in', { status }) }
+  if (status === 200 && /^application\/json\b/i.test(res.headers.get('content-type') ?? ''))
+    return passed
+  if (signInAnswer(res, relayUrl)) return { ok: false, ...errorBody('network_sign_in', { status }) }
   if (status >= 500) return { ok: false, ...errorBody('unhealthy', { status }) }
   return { ok: false, ...errorBody('link_refused', { status }) }
 }

@@ -24,7 +24,7 @@ import {
   USER_INFO_MESSAGE,
 } from '../../../shared/url-rule'
 import { KioskError } from '../api/kiosk-error'
-import { portalAnswer, untrustedCertificate } from '../scans/relay-socket'
+import { signInAnswer, untrustedCertificate } from '../scans/relay-socket'
 import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
@@ -93,10 +93,7 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
     )
   }
   // The venue Wi-Fi's sign-in page answered in the relay's place: the code never reached it.
-  if (
-    portalAnswer(res.status, res.headers.get('location'), o.relayUrl) ||
-    (res.status === 200 && /^text\/html\b/i.test(res.headers.get('content-type') ?? ''))
-  )
+  if (signInAnswer(res, o.relayUrl))
     throw new KioskError(
       'wifi_sign_in',
       `the network answered HTTP ${res.status} in place of the relay at ${o.relayUrl} (a Wi-Fi sign-in page): sign in to the Wi-Fi in a browser, then pair again; the code was not used`,

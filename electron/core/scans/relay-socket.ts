@@ -129,3 +129,15 @@ export function portalAnswer(
     return false
   }
 }
+
+/**
+ * Whether a plain HTTP answer (fetch's, to a JSON endpoint of the relay) came from a captive
+ * portal in the relay's place: `portalAnswer`'s 511 or redirect to another host, or its login
+ * page, a 200 in HTML where the relay answers JSON.
+ */
+export function signInAnswer(res: Response, relayUrl: string): boolean {
+  return (
+    portalAnswer(res.status, res.headers.get('location'), relayUrl) ||
+    (res.status === 200 && /^text\/html\b/i.test(res.headers.get('content-type') ?? ''))
+  )
+}
