@@ -76,28 +76,30 @@ async function boundPeople(
 /**
  * Every entry of the campaign's roster, all of one version: a roster replaced while it is read
  * is read again (`restart` first; up to 3 times, then the last read stands, mixed versions and
- * all).
+ * all). Answers the version read (of its first page, on the last attempt).
  */
 export async function eachRosterEntry(
   campaigns: Pick<CampaignStore, 'readRoster'>,
   campaignId: string,
   restart: () => void,
   visit: (entry: StoredRosterEntry) => void,
-): Promise<void> {
+): Promise<number> {
+  let version = 0
   for (let attempt = 0; attempt < 3; attempt++) {
     restart()
-    let version: number | null = null
+    let read: number | null = null
     let changed = false
     for (let offset = 0; ; offset += ROSTER_PAGE) {
       const slice = await campaigns.readRoster(campaignId, offset, ROSTER_PAGE)
-      if (version !== null && slice.version !== version) {
+      if (read !== null && slice.version !== read) {
         changed = true
         break
       }
-      version = slice.version
+      read = version = slice.version
       for (const e of slice.entries) visit(e)
       if (slice.entries.length < ROSTER_PAGE || offset + ROSTER_PAGE >= slice.total) break
     }
-    if (!changed) return
+    if (!changed) break
   }
+  return version
 }

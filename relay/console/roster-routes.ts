@@ -99,19 +99,19 @@ function intParam(v: string | null, fallback: number, max: number): number | nul
 const MAX_ROSTERS_READ_AT_ONCE = 2
 
 /**
- * The campaign's roster as stored: each registration id by its entry's match key (as
- * rosterMatchKey has it now, so a guest stored when keys held the phone as written, and so an
- * id hashed from that, keeps the id: stored ids never change), and which ids are bound to a
- * WeChat user. Of two stored entries with one key (the same guest uploaded twice before), a
+ * The campaign's roster as stored, in one read: its version, each registration id by its entry's
+ * match key (as rosterMatchKey has it now, so a guest stored when keys held the phone as written,
+ * and so an id hashed from that, keeps the id: stored ids never change), and which ids are bound
+ * to a WeChat user. Of two stored entries with one key (the same guest uploaded twice before), a
  * bound one is the one kept.
  */
 async function currentRoster(
   campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>,
   campaignId: string,
-): Promise<{ ids: Set<string>; byKey: Map<string, string>; bound: Set<string> }> {
+): Promise<{ version: number; ids: Set<string>; byKey: Map<string, string>; bound: Set<string> }> {
   let ids = new Set<string>()
   let entries: StoredRosterEntry[] = []
-  await eachRosterEntry(
+  const version = await eachRosterEntry(
     campaigns,
     campaignId,
     () => {
@@ -130,7 +130,7 @@ async function currentRoster(
     const held = byKey.get(key)
     if (held === undefined || (!bound.has(held) && bound.has(e.id))) byKey.set(key, e.id)
   }
-  return { ids, byKey, bound }
+  return { version, ids, byKey, bound }
 }
 
 /**
@@ -220,22 +220,20 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendJson(ctx.res, 400, { error: { code: 'bad_request', message }, errors })
           return
         }
+        const current = await currentRoster(store.campaigns, campaign.campaign.id)
         // A check against a roster replaced since the organizer read it would answer for theirs,
         // and the file would go out a second time (minutes on venue Wi-Fi) only to be refused:
         // told now, as the upload would be.
         if (
           query.dryRun === '1' &&
           ifVersions !== undefined &&
-          !ifVersions.includes(
-            (await store.campaigns.readRoster(campaign.campaign.id, 0, 0)).version,
-          )
+          !ifVersions.includes(current.version)
         ) {
           refuseStale(ctx.res)
           return
         }
         // The same person twice in one file is one registration (the last row wins); a person
         // already stored keeps their id.
-        const current = await currentRoster(store.campaigns, campaign.campaign.id)
         const byId = new Map<string, StoredRosterEntry>()
         for (const r of parsed.rows) {
           const key = rosterMatchKey(r)

@@ -3,7 +3,7 @@
 // version; a PUT (upload) with that If-Match saves only while nobody else saved since (412,
 // nothing changed, otherwise); without If-Match the last one still wins, as before; two relay
 // instances on one Redis check the version in the write itself.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   consoleKioskSchema,
   consoleRosterCheckSchema,
@@ -179,9 +179,18 @@ describe.each<Backend>(['sqlite', 'redis'])('If-Match on a roster (%s)', (backen
     expect(stale.status, stale.text).toBe(412)
     expect(errorCode(stale)).toBe('precondition_failed')
     const current = bobs.headers.get('etag') ?? ''
+    // The version it checks is the one of the roster it compares the file with: read once.
+    const reads = vi.spyOn(relay.store.campaigns, 'readRoster')
     const fresh = await upload(alice, made.id, roster('王五'), { 'if-match': current }, '?dryRun=1')
+    const offsets = reads.mock.calls.map(([, offset]) => offset)
+    reads.mockRestore()
     expect(fresh.status, fresh.text).toBe(200)
-    expect(consoleRosterCheckSchema.parse(fresh.json)).toMatchObject({ dryRun: true, total: 1 })
+    expect(consoleRosterCheckSchema.parse(fresh.json)).toMatchObject({
+      dryRun: true,
+      total: 1,
+      replacing: { total: 2, kept: 0, checkedInDropped: 0 },
+    })
+    expect(offsets).toEqual([0])
     // Without If-Match a dry run checks against whatever is stored, as before.
     const plain = await upload(alice, made.id, roster('王五'), {}, '?dryRun=1')
     expect(plain.status, plain.text).toBe(200)
