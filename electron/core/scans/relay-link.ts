@@ -506,10 +506,14 @@ export class RelayLink {
     ws.on('error', (err) => {
       // An HTTP answer in place of the websocket, or a certificate not the relay's, says why
       // (relay-socket.ts); no answer at all is the network.
-      this.lastError = opening.failure(err) ?? errorBody('unreachable')
-      this.o.log?.warn(
-        `relay link error: ${this.lastError.code === 'unreachable' || this.lastError.code === 'tls_untrusted' ? err.message : JSON.stringify(this.lastError)}`,
-      )
+      const failure = opening.failure(err) ?? errorBody('unreachable')
+      this.lastError = failure
+      // No answer (or a certificate refused): the network's own words; an HTTP answer: as worded.
+      const said =
+        failure.code === 'unreachable' || failure.code === 'tls_untrusted'
+          ? err.message
+          : JSON.stringify(failure)
+      this.o.log?.warn(`relay link error: ${said}`)
     })
     ws.on('close', (code) => {
       const v1Relay = code === RelayCloseCode.badFrame && extendedHello && !this.welcomed
