@@ -84,29 +84,50 @@ describe('re-importing a roster whose phones are written another way', () => {
   })
 })
 
+/** A row as a version-8 kiosk stored it: id, name, phone, code, openid, checked in at. */
+type Version8Row = readonly [string, string, string, string, string | null, number | null]
+
+/**
+ * A kiosk database at version 8 holding `rows` in campaign `expo`, keyed as it keyed them (by
+ * code, or by name + phone as written), still open for more.
+ */
+function version8Db(rows: readonly Version8Row[]): { file: string; old: Database.Database } {
+  const file = join(tempDir(), 'kiosk.sqlite')
+  const old = new Database(file)
+  migrateWith(old, migrations.slice(0, 8), 'kiosk database')
+  const insert = old.prepare(
+    `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key,
+       imported_at, openid, checked_in_at, sort_key, search_key)
+     VALUES (?, 'expo', ?, '', ?, ?, ?, 0, ?, ?, ?, ?)`,
+  )
+  for (const [id, name, phone, code, openid, at] of rows) {
+    const key = code !== '' ? `code:${code}` : `name:${name}\u0000${phone}`
+    const sortAndSearch = [naturalKey(name), searchKey({ name, company: '', phone, code })]
+    insert.run(id, name, phone, code, key, openid, at, ...sortAndSearch)
+  }
+  return { file, old }
+}
+
+/** Each entry's match key, by id. */
+function matchKeys(db: Database.Database): Map<string, string> {
+  return new Map(
+    db
+      .prepare<[], { id: string; key: string }>('SELECT id, match_key AS key FROM roster_entries')
+      .all()
+      .map((r) => [r.id, r.key]),
+  )
+}
+
 describe('a roster stored before phones were matched as numbers (database version 8)', () => {
   it('is matched by number once the kiosk opens it; doubles stored before are both kept', () => {
-    const file = join(tempDir(), 'kiosk.sqlite')
-    const old = new Database(file)
-    migrateWith(old, migrations.slice(0, 8), 'kiosk database')
-    const insert = old.prepare(
-      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key,
-         imported_at, openid, checked_in_at, sort_key, search_key)
-       VALUES (?, 'expo', ?, '', ?, ?, ?, 0, ?, ?, ?, ?)`,
-    )
-    const rows = [
+    const { file, old } = version8Db([
       // Keyed by name + phone as written, checked in.
       ['r1', '王小明', '138 0013 8000', '', 'o1', 5],
       // The same guest imported twice before (one number, two spellings): both stay.
       ['r2', '李雷', '139-0000-0000', '', null, null],
       ['r3', '李雷', '139 0000 0000', '', 'o3', 7],
       ['r4', '韩梅梅', '137 0000 0000', 'SD-4', null, null],
-    ] as const
-    for (const [id, name, phone, code, openid, at] of rows) {
-      const key = code !== '' ? `code:${code}` : `name:${name}\u0000${phone}`
-      const sortAndSearch = [naturalKey(name), searchKey({ name, company: '', phone, code })]
-      insert.run(id, name, phone, code, key, openid, at, ...sortAndSearch)
-    }
+    ])
     old
       .prepare(
         `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key,
@@ -117,14 +138,7 @@ describe('a roster stored before phones were matched as numbers (database versio
 
     const db = openKioskDb(file)
     try {
-      const keys = new Map(
-        db
-          .prepare<[], { id: string; key: string }>(
-            'SELECT id, match_key AS key FROM roster_entries',
-          )
-          .all()
-          .map((r) => [r.id, r.key]),
-      )
+      const keys = matchKeys(db)
       expect(keys.get('r1')).toBe(rosterMatchKey(guest('13800138000')))
       expect(keys.get('r4')).toBe('code:SD-4')
       expect(keys.get('r5')).toBe('relay:r-x')
@@ -140,6 +154,32 @@ describe('a roster stored before phones were matched as numbers (database versio
       // relay keeps the bound one of such a pair: staff see that one at the desk.
       expect(store.search('expo', '李雷', 10).filter((e) => e.company === 'X')).toMatchObject([
         { id: 'r3', openid: 'o3', checkedInAt: 7 },
+      ])
+    } finally {
+      db.close()
+    }
+  })
+
+  it('gives the new key to the checked-in copy even when the other copy already holds it', () => {
+    // The same guest imported twice before: once the plain way (its key already the new one),
+    // once written with spaces, and that copy checked in at the desk.
+    const { file, old } = version8Db([
+      ['r6', '张伟', '13600000000', '', null, null],
+      ['r7', '张伟', '136 0000 0000', '', 'o7', 8],
+    ])
+    old.close()
+
+    const db = openKioskDb(file)
+    try {
+      const keys = matchKeys(db)
+      // Both stay; the checked-in one holds the new key, the other the one it gave up.
+      expect(keys.get('r7')).toBe(rosterMatchKey(guest('13600000000', '张伟')))
+      expect(keys.get('r6')).toBe('name:张伟\u0000136 0000 0000')
+      const store = new RosterStore(db)
+      store.upsertMany('expo', [{ ...guest('136-0000-0000', '张伟'), company: 'Y' }], 9)
+      expect(store.search('expo', '张伟', 10)).toHaveLength(2)
+      expect(store.search('expo', '张伟', 10).filter((e) => e.company === 'Y')).toMatchObject([
+        { id: 'r7', openid: 'o7', checkedInAt: 8 },
       ])
     } finally {
       db.close()
