@@ -52,7 +52,10 @@ const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
     /(?<![A-Za-z0-9])(?<!ev_)(?:\+?86[ -]?)?1[3-9][0-9]([ -]?)[0-9]{4}\1[0-9]{4}(?![0-9])/g,
     '1**********',
   ],
-  // AppSecrets are 32 hex-ish characters, EncodingAESKeys 43: redact long opaque tokens.
+  // AppSecrets are 32 hex characters; a run of hex only of that length, or a SHA-1's or a
+  // SHA-256's (40, 64), is no file stem anyone types: masked before an extension too.
+  [/\b(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})\b/gi, REDACTED],
+  // EncodingAESKeys are 43: redact long opaque tokens.
   [new RegExp(String.raw`\b[A-Za-z0-9]{32,}\b${FILE_EXTENSION}`, 'g'), REDACTED],
 ]
 

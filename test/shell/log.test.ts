@@ -132,6 +132,13 @@ describe('file logger', () => {
     }
     const secret = '0123456789abcdef0123456789abcdef'
     expect(redactText(`appsecret ${secret} read`)).toBe('appsecret [redacted] read')
+    // A run of hex only, as long as an AppSecret (32) or a SHA-1 or SHA-256 digest (40, 64), is
+    // no file stem anyone types: masked before an extension too (a secret pasted into a file
+    // name, or a sentence's next word).
+    const digests = [secret, 'da39a3ee5e6b4b0d3255bfef95601890afd80709', secret.repeat(2)]
+    for (const hex of [...digests, secret.toUpperCase()])
+      for (const ext of ['.txt', '.csv', '.JSON'])
+        expect(redactText(`saved ${hex}${ext}`)).toBe(`saved [redacted]${ext}`)
   })
 
   it('leaves the digits inside an event id alone', () => {
