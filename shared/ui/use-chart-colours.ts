@@ -4,8 +4,9 @@
  * not recolour: the page's slate-grey labels stayed slate grey on a dark theme's black (about
  * 2.6:1), nearly invisible, while every other text on the page turned the theme's. Under forced
  * colours the chart takes the theme's text colour (CanvasText) and its disabled-text colour for
- * the grid (GrayText), followed as the theme is switched on, off or changed; otherwise the page's
- * own colours.
+ * the grid (GrayText), followed as the theme is switched on, off or changed (from a dark
+ * high-contrast theme to a light one forced colours stay on: only the colour scheme says so);
+ * otherwise the page's own colours.
  */
 import { getCurrentScope, onScopeDispose, ref, type Ref } from 'vue'
 
@@ -17,6 +18,7 @@ export interface ChartColours {
 }
 
 const FORCED = '(forced-colors: active)'
+const DARK = '(prefers-color-scheme: dark)'
 
 /** A system colour as the page resolves it now (`rgb(…)`): the canvas needs the theme's value. */
 function systemColour(keyword: 'CanvasText' | 'GrayText'): string {
@@ -36,7 +38,11 @@ export function useChartColours(own: ChartColours): Readonly<Ref<ChartColours>> 
   const changed = (): void => {
     colours.value = read()
   }
-  forced.addEventListener('change', changed)
-  if (getCurrentScope()) onScopeDispose(() => forced.removeEventListener('change', changed))
+  const queries = [forced, window.matchMedia(DARK)]
+  for (const q of queries) q.addEventListener('change', changed)
+  if (getCurrentScope())
+    onScopeDispose(() => {
+      for (const q of queries) q.removeEventListener('change', changed)
+    })
   return colours
 }

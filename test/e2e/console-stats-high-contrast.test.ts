@@ -3,12 +3,14 @@
  * dark scheme: white text on black), in real Chromium against the fake relay. The charts are
  * drawn on canvas, which the system does not recolour: their axis labels and legend kept the
  * page's slate grey (#475569) on the theme's black, about 2.6:1, nearly invisible. They take the
- * theme's text colour (CanvasText); without forced colours they keep the page's own.
- * Screenshot: test-artifacts/screenshots/console-stats-high-contrast-dark.png.
+ * theme's text colour (CanvasText), again when the theme is switched to a light one (forced
+ * colours stay on: only the colour scheme changes); without forced colours they keep the page's
+ * own. Screenshots: test-artifacts/screenshots/console-stats-high-contrast-{dark,light}.png.
  */
 import type { Page } from 'playwright-core'
 import { PNG } from 'pngjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { UNDER_LOAD } from '../helpers/wait'
 import { screenshot, waitForPage, waitForStill } from './browser'
 import { fakeConsolePage } from './fake-console-page'
 
@@ -60,6 +62,20 @@ describe('the live stats’ charts in Windows high contrast', () => {
     // White text (255) on the theme's black; the page's grey was 71 at its brightest.
     expect((await textStrip(page, 0, 'left')).brightest).toBeGreaterThan(200)
     expect((await textStrip(page, 1, 'bottom')).brightest).toBeGreaterThan(200)
+  })
+
+  it('switched to a light high-contrast theme: the theme’s dark text, not the dark theme’s white', async () => {
+    // Forced colours stay on from one high-contrast theme to the other: only the scheme changes.
+    await page.emulateMedia({ forcedColors: 'active', colorScheme: 'light' })
+    await waitForPage(page, `matchMedia('(prefers-color-scheme: light)').matches`)
+    // Black text (0) on the theme's white, once the charts are drawn again; the dark theme's
+    // white text, kept, would be invisible (255 at its darkest).
+    await vi.waitFor(async () => {
+      expect((await textStrip(page, 0, 'left')).darkest).toBeLessThan(80)
+      expect((await textStrip(page, 1, 'bottom')).darkest).toBeLessThan(80)
+    }, UNDER_LOAD)
+    await waitForStill(page)
+    await screenshot(page, 'console-stats-high-contrast-light')
   })
 
   it('without forced colours, the page’s own grey', async () => {
