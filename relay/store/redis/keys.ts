@@ -152,6 +152,11 @@ export interface RedisKeys {
    * it gone or changed knows Redis lost its data under it (store.ts `probeWrite`).
    */
   storeId: string
+  /**
+   * The layout the data is kept in (migrate-layout.ts `REDIS_LAYOUT`), set by the first relay
+   * that knows it: a relay refuses to start on a Redis marked with a layout newer than its own.
+   */
+  layout: string
   /** The pub/sub channel of store changes (a channel, not a key: no slot). */
   channel: string
   /** Follow-up work (relay/store/redis/follow-up.ts): per campaign, in the campaign's slot. */
@@ -247,6 +252,7 @@ export function redisKeys(prefix: string): RedisKeys {
     wechatToken: (appId) => `${p}wechat-token:${appId}`,
     healthProbe: `${p}health-probe`,
     storeId: `{${p}g}:store-id`,
+    layout: `{${p}g}:layout`,
     channel: `${p}changes`,
     followUp: (id) => {
       const c = `{${p}c:${tagSafe('campaign id', id)}}`

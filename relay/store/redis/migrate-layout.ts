@@ -1,12 +1,94 @@
 /**
- * Moves a single Redis written by a relay before the Cluster layout (keys.ts) to it: kiosk
+ * The layout marker, and the move of a single Redis written by a relay before the Cluster layout (keys.ts) to it: kiosk
  * hashes, streams, ack histories, connection generations, fallback codes, the kiosk index,
  * the unrouted stream, and the de-dup keys still alive (so a retry of a push stored before
  * the upgrade is still a duplicate). RENAME keeps each key's TTL; a key already in the new
  * place is left alone, so two relays upgrading at once, or a second run, change nothing.
  */
 import type { Redis } from 'ioredis'
+import { DatabaseTooNewError } from '../../../shared/server/migrate'
+import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
+
+/**
+ * The layout this relay keeps its data in, written to `keys.layout`. Raised by a relay whose
+ * data an older relay must not write (new meanings for existing keys, keys moved); a change
+ * older relays read and write correctly (a new key beside the others) keeps it. No marker: the
+ * layout of the relays before the marker, 1 (after `migrateLayout`).
+ */
+export const REDIS_LAYOUT = 1
+
+/** The layout `keys.layout` names (0: no marker yet); a value no relay writes is refused. */
+function layoutOf(value: string | null, key: string): number {
+  if (value === null) return 0
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) {
+    throw new Error(
+      `Redis key ${key} holds ${JSON.stringify(value)}, which no ScanDesk relay writes: the ` +
+        "relay's data was left as it is. Restore the Redis backup (docs/DEPLOY.md " +
+        '"8. Backups"), or set the key to the layout of the relay that wrote the data',
+    )
+  }
+  return Number(value)
+}
+
+/** A layout newer than this relay's, written by a newer relay: its data is left as it is. */
+function tooNew(prefix: string, layout: number): DatabaseTooNewError {
+  return new DatabaseTooNewError('relay Redis data', `under prefix ${prefix}`, layout, REDIS_LAYOUT)
+}
+
+/**
+ * Before the relay reads or writes anything else: refuses (DatabaseTooNewError) a Redis a newer
+ * relay has marked, and a marker no relay writes. Returns the layout found (0: none).
+ */
+export async function checkLayout(
+  redis: RedisClient,
+  prefix: string,
+  keys: RedisKeys,
+): Promise<number> {
+  const layout = layoutOf(await redis.get(keys.layout), keys.layout)
+  if (layout > REDIS_LAYOUT) throw tooNew(prefix, layout)
+  return layout
+}
+
+/** KEYS: 1 the marker. ARGV: 1 this layout. Raises the marker to it, never lowers it. */
+const MARK_LAYOUT = `
+local v = redis.call('GET', KEYS[1])
+if v == false or (tonumber(v) ~= nil and tonumber(v) < tonumber(ARGV[1])) then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return ARGV[1]
+end
+return v
+`
+
+/**
+ * Once the start-up upgrades are done: marks the data as in this relay's layout. A newer relay
+ * that marked it meanwhile (started at the same moment) wins, and this one refuses.
+ */
+export async function markLayout(
+  redis: RedisClient,
+  prefix: string,
+  keys: RedisKeys,
+): Promise<void> {
+  const found = String(await redis.eval(MARK_LAYOUT, 1, keys.layout, String(REDIS_LAYOUT)))
+  const layout = layoutOf(found, keys.layout)
+  if (layout > REDIS_LAYOUT) throw tooNew(prefix, layout)
+}
+
+/**
+ * For a relay already running (its health probe): the words when a newer relay has marked the
+ * data since it started, null while the marker is this relay's layout (or gone with the data,
+ * which the store id tells).
+ */
+export function newerLayout(value: string | null): string | null {
+  const layout = /^[0-9]+$/.test(value ?? '') ? Number(value) : REDIS_LAYOUT
+  if (layout <= REDIS_LAYOUT) return null
+  return (
+    `Redis holds the relay's data in layout ${layout}, newer than this relay knows ` +
+    `(${REDIS_LAYOUT}): a newer relay upgraded it since this one started. This relay must not ` +
+    'write it: stop it, and run the newer version on every instance (docs/DEPLOY.md ' +
+    '"9. Upgrading")'
+  )
+}
 
 /** KEYS: from1, to1, from2, to2, …  Renames each `from` that exists to a `to` that does not. */
 const RENAME_PAIRS = `

@@ -39,7 +39,7 @@ import { RedisTicketBudget } from './ticket-budget'
 import { RedisStamps } from './stamps'
 import { RedisFollowUpStore } from './follow-up'
 import { redisKeys, type RedisKeys } from './keys'
-import { migrateLayout } from './migrate-layout'
+import { checkLayout, markLayout, migrateLayout, newerLayout } from './migrate-layout'
 import { evalReplicated, type WaitPolicy } from './replicated-eval'
 import {
   PUSH_EVENT,
@@ -176,8 +176,10 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     commandTimeoutMs: Math.max(REDIS_COMMAND_TIMEOUT_MS, (wait?.timeoutMs ?? 0) + 1000),
   })
   try {
+    // A newer relay's data is refused before anything is read or written.
+    const layout = await checkLayout(client, prefix, keys)
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
-    if (!cluster) await migrateLayout(client as Redis, prefix, keys)
+    if (!cluster && layout === 0) await migrateLayout(client as Redis, prefix, keys)
     await warnOfRedisSetup(client, cluster, opts.warn)
     const store = new RedisStore(
       client,
@@ -201,6 +203,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     // Erasures a failed call or a stopped relay left halfway (the openid still at some
     // kiosks): finished before serving, then on a slow round.
     await store.resumeErasures(Date.now())
+    await markLayout(client, prefix, keys)
     return store
   } catch (err) {
     client.disconnect()
@@ -761,10 +764,15 @@ class RedisStore implements RelayStore {
   }
 
   async probeWrite(now: number): Promise<void> {
-    const [, id] = await Promise.all([
+    const [, id, layout] = await Promise.all([
       this.redis.set(this.keys.healthProbe, String(now), 'PX', 60_000),
       this.redis.get(this.keys.storeId),
+      this.redis.get(this.keys.layout),
     ])
+    // A newer relay upgraded the data under this one (a rolling deploy): unhealthy for good, so
+    // a load balancer sends its pushes to the newer instances.
+    const newer = newerLayout(layout)
+    if (newer !== null) throw new StoreLostError(newer)
     // Not re-created: every later probe says so too, until the relay is restarted (or the
     // backup, with its id, is restored under it).
     const lost = id !== this.storeId
