@@ -184,6 +184,13 @@ export class KioskHub {
   /** Each kiosk's bind allowance, kept across its reconnects (BIND_LIMITS). */
   private readonly bindLimiter: TicketLimiter
   private readonly names: NameBook
+  /**
+   * Kiosks that closed a link at v2's frames after a plain hello (KioskSession.refusedV2): apps
+   * from before contract v2. Their plain hellos get v1's frames alone, so they take their scans
+   * instead of reconnecting forever at the campaign frame; a hello with v2's fields (the booth
+   * updated) takes the kiosk out. At most one entry per kiosk with a token.
+   */
+  private readonly v1Kiosks = new Set<string>()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.names = opts.names ?? new NameBook(opts.store)
@@ -433,6 +440,7 @@ export class KioskHub {
       now: this.opts.now,
       limits: this.limits,
       onHello: (s) => this.onHello(s),
+      v1FramesOnly: (kioskId) => this.v1Kiosks.has(kioskId),
       campaignOf: (kioskId, fresh) => this.opts.campaigns.viewOf(kioskId, fresh),
       repeatedLines: this.repeatedLines,
       bindStamps: this.bindStamps,
@@ -487,6 +495,16 @@ export class KioskHub {
       if (code !== 1006) peer.heardAt = this.opts.now()
       clearTimeout(helloTimer)
       this.peers.delete(peer)
+      if (session.refusedV2(code) && !this.v1Kiosks.has(session.kioskId)) {
+        this.v1Kiosks.add(session.kioskId)
+        this.opts.log.warn('kiosk cannot read contract v2 frames; sending it scans alone', {
+          kioskId: session.kioskId,
+          action:
+            'the booth runs an app from before contract v2: it gets its scans, without the ' +
+            "campaign's numbers, greetings or roster, until it is updated (docs/DEPLOY.md " +
+            '"9. Upgrading")',
+        })
+      }
       session.closed()
       // Its last link here gone, the kiosk's state here goes too (a kiosk revoked or moved to
       // another instance would keep it for good): a later link reads a newer generation anyway.
@@ -498,6 +516,7 @@ export class KioskHub {
   }
 
   private async onHello(session: KioskSession): Promise<void> {
+    if (!session.plainHello) this.v1Kiosks.delete(session.kioskId)
     const previous = this.live.get(session.kioskId)
     this.live.set(session.kioskId, session)
     if (previous) this.replace(previous)

@@ -51,6 +51,11 @@ export interface SessionContext {
   /** Called when the session ends, however it ends. */
   onClosed(session: KioskSession): void
   /**
+   * The kiosk closed an earlier link at v2's frames (kiosk-hub.ts): a plain hello from it gets
+   * v1's frames alone. Absent: never.
+   */
+  v1FramesOnly?(kioskId: string): boolean
+  /**
    * The kiosk's current campaign (contract v2) and its version; `fresh`: read from the store,
    * past any cache.
    */
@@ -167,6 +172,18 @@ export class KioskSession {
   generation: number | null = null
   /** What the kiosk's hello said it runs, if anything. */
   version: string | null = null
+  /**
+   * The hello carried v1's fields alone: a kiosk from before contract v2 (or a v2 kiosk whose
+   * earlier relay refused its v2 hello: it reads v2's frames all the same).
+   */
+  plainHello = false
+  /**
+   * Only v1's frames go (welcome, scans without v2's fields): the kiosk closed a link at v2's
+   * frames before, and a v1 kiosk closes every link at the first frame it cannot read.
+   */
+  private v1Frames = false
+  /** A frame only v2 kiosks read went on this link (campaign, screens, scan-campaign, a numbered scan). */
+  private sentV2 = false
   private phase: Phase = 'awaiting-hello'
   private sentSeq = 0
   private ackedSeq = 0
@@ -252,6 +269,14 @@ export class KioskSession {
     if (!this.end()) return
     this.socket.close(code, reason)
     this.ctx.onClosed(this)
+  }
+
+  /**
+   * The kiosk closed this link as a bad frame (4400) after a plain hello and v2's frames: a
+   * kiosk from before contract v2, which cannot read them.
+   */
+  refusedV2(code: number): boolean {
+    return code === RelayCloseCode.badFrame && this.plainHello && this.sentV2
   }
 
   /** The socket closed under us (network, kiosk, terminate). */
@@ -506,6 +531,11 @@ export class KioskSession {
     }
     this.phase = 'welcoming'
     this.version = hello.version ?? null
+    this.plainHello =
+      hello.version === undefined &&
+      hello.campaignVersion === undefined &&
+      hello.roster === undefined
+    this.v1Frames = this.plainHello && (this.ctx.v1FramesOnly?.(this.kioskId) ?? false)
     try {
       await this.ctx.onHello(this)
       if (this.phase !== 'welcoming') return
@@ -569,7 +599,7 @@ export class KioskSession {
       this.campaignVersion = view.version
       this.phase = 'live'
       this.ctx.metrics.countKioskConnect()
-      void this.roster.start(view.campaign?.id ?? null, hello.roster)
+      if (!this.v1Frames) void this.roster.start(view.campaign?.id ?? null, hello.roster)
       if (this.campaignStale) void this.refreshCampaign()
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
       void this.pump()
@@ -618,6 +648,8 @@ export class KioskSession {
 
   private sendCampaign(view: KioskCampaignView): void {
     this.campaignVersion = view.version
+    if (this.v1Frames) return
+    this.sentV2 = true
     this.send({ type: 'campaign', campaign: view.campaign, version: view.version })
     if (view.campaign !== null && view.screens !== undefined) {
       this.send({
@@ -698,8 +730,15 @@ export class KioskSession {
    */
   private deliver(e: StoredEvent): void {
     const { campaignId, ...scan } = e
-    if (campaignId !== undefined) this.send({ type: 'scan-campaign', seq: e.seq, campaignId })
-    this.send({ type: 'scan', ...scan })
+    if (this.v1Frames) {
+      // v1's scan frame: a v1 kiosk refuses one with a field it does not know.
+      const { number: _number, firstInCampaign: _first, ...v1 } = scan
+      this.send({ type: 'scan', ...v1 })
+    } else {
+      if (campaignId !== undefined || scan.number !== undefined) this.sentV2 = true
+      if (campaignId !== undefined) this.send({ type: 'scan-campaign', seq: e.seq, campaignId })
+      this.send({ type: 'scan', ...scan })
+    }
     this.sentSeq = e.seq
     this.inFlight.set(e.seq, e.receivedAt)
   }
