@@ -50,6 +50,42 @@ describe('settings files', () => {
     expect(readFileSync(file, 'utf8')).toBe(text)
   })
 
+  it('a settings file a newer ScanDesk wrote (a field this one does not know) says so, zh-CN first, and is left untouched', () => {
+    // A booth rolled back to an older build: "invalid" sends staff to repair or delete a file
+    // holding the PIN and the pairing; the words must say a newer version wrote it.
+    const dir = tempDir()
+    const file = join(dir, 'settings.json')
+    const newer = { ...defaultSettings(), kioskId: 'booth-3', screenSaver: { afterMinutes: 5 } }
+    const text = JSON.stringify({ ...newer, pool: { ...newer.pool, prefetch: true } }, null, 2)
+    writeFileSync(file, text)
+    const err = errorOf(() =>
+      createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
+    )
+    expect(err).toBeInstanceOf(ConfigFileError)
+    const [zh, en, ...more] = (err as Error).message.split('\n')
+    expect(more).toEqual([])
+    expect(zh).toMatch(
+      /settings\.json 里有这个版本不认识的字段："pool.prefetch", "screenSaver"。它可能由更新版本的 ScanDesk 写入/,
+    )
+    expect(en).toBe(
+      'settings.json has fields this version does not know: "pool.prefetch", "screenSaver". ' +
+        'A newer ScanDesk wrote them, or they were added by hand. The file was left as it is. ' +
+        'Run that newer version; to go back to this one, quit and put the data folder copied ' +
+        'before the upgrade in its place.',
+    )
+    expect(readFileSync(file, 'utf8')).toBe(text)
+
+    // Only in a nested object: named with its place, and that place is the field at fault.
+    const nested = JSON.stringify({ ...defaultSettings(), pool: { ...newer.pool, prefetch: true } })
+    writeFileSync(file, nested)
+    const inPool = errorOf(() => loadSettings(dir))
+    expect((inPool as Error).message).toContain(
+      'settings.json has fields this version does not know: "pool.prefetch".',
+    )
+    expect((inPool as ConfigFileError).field).toBe('pool.prefetch')
+    expect(readFileSync(file, 'utf8')).toBe(nested)
+  })
+
   it('a settings file saved with a UTF-8 byte order mark (Windows Notepad) is read', () => {
     const dir = tempDir()
     saveSettings(dir, { ...defaultSettings(), kioskId: 'booth-3' })

@@ -25,15 +25,34 @@ export class ConfigFileError extends Error {
     /** Dotted path of the field at fault, or null when the file is not JSON at all. */
     readonly field: string | null,
     detail: string,
+    /**
+     * Fields this version does not know (dotted paths): most likely written by a newer ScanDesk
+     * (a booth rolled back), so the words say that and how to go back, not only "invalid".
+     */
+    unknownKeys?: readonly string[],
   ) {
     // zh-CN first, as every start-up problem the kiosk shows (its start-up box, `kiosk web`).
     const name = basename(file)
     super(
-      `文件 ${name} 无效${field === null ? '' : `（字段 "${field}"）`}：${detail}\n` +
-        `${name} is invalid${field === null ? '' : ` at "${field}"`}: ${detail}`,
+      unknownKeys === undefined
+        ? `文件 ${name} 无效${field === null ? '' : `（字段 "${field}"）`}：${detail}\n` +
+            `${name} is invalid${field === null ? '' : ` at "${field}"`}: ${detail}`
+        : newerFileMessage(name, unknownKeys),
     )
     this.name = 'ConfigFileError'
   }
+}
+
+function newerFileMessage(name: string, unknownKeys: readonly string[]): string {
+  const keys = unknownKeys.map((k) => JSON.stringify(k)).join(', ')
+  return (
+    `文件 ${name} 里有这个版本不认识的字段：${keys}。它可能由更新版本的 ScanDesk 写入，也可能是手工` +
+    '加的。文件没有改动。请运行那个更新的版本；要回到这个版本，退出程序，用升级前复制的数据文件夹替换' +
+    '现在的。\n' +
+    `${name} has fields this version does not know: ${keys}. A newer ScanDesk wrote them, or ` +
+    'they were added by hand. The file was left as it is. Run that newer version; to go back to ' +
+    'this one, quit and put the data folder copied before the upgrade in its place.'
+  )
 }
 
 /** `a.b[2].c` from a zod issue path. */
@@ -60,6 +79,12 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.ou
   }
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
+    const unknown = parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys' ? i.keys.map((k) => formatPath([...i.path, k])) : [],
+    )
+    if (unknown.length > 0) {
+      throw new ConfigFileError(file, unknown[0] ?? null, 'unknown fields', unknown)
+    }
     const issue = parsed.error.issues[0]
     throw new ConfigFileError(
       file,
