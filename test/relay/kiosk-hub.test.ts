@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { UNDER_LOAD } from '../helpers/wait'
 import {
   KioskClient,
   TOKEN,
@@ -404,14 +405,17 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     await scan(r, 'k1:m2')
     await c.waitForScans(2)
     c.ack(1)
-    await settle()
-    const text = await (await fetch(`${r.url}/metrics`)).text()
-    expect(text).toContain('scandesk_relay_connected_kiosks 1')
-    expect(text).toContain('scandesk_relay_unacked_events{kiosk="k1"} 1')
-    expect(text).toContain('scandesk_relay_pushes_total{outcome="stored"} 2')
-    expect(text).toContain('scandesk_relay_delivery_lag_seconds_count 1')
-    // Both scans' attendance rows are in (SQLite builds them after the push, at once when idle).
-    expect(text).toContain('scandesk_relay_attendance_pending_rows 0')
+    // Waited for, not slept on: the ack and the attendance rows land after their own turns
+    // (beside a busy CPU, later than any fixed pause).
+    await vi.waitFor(async () => {
+      const text = await (await fetch(`${r.url}/metrics`)).text()
+      expect(text).toContain('scandesk_relay_connected_kiosks 1')
+      expect(text).toContain('scandesk_relay_unacked_events{kiosk="k1"} 1')
+      expect(text).toContain('scandesk_relay_pushes_total{outcome="stored"} 2')
+      expect(text).toContain('scandesk_relay_delivery_lag_seconds_count 1')
+      // Both scans' attendance rows are in (SQLite builds them after the push, at once when idle).
+      expect(text).toContain('scandesk_relay_attendance_pending_rows 0')
+    }, UNDER_LOAD)
     const health = (await (await fetch(`${r.url}/healthz`)).json()) as Record<string, unknown>
     expect(health).toMatchObject({ status: 'ok', store: backend, connectedKiosks: 1 })
   })
