@@ -3,6 +3,8 @@
  * booth on bad Wi-Fi): what the server writes is taken at once (the server's socket never
  * fills, as behind a deep network buffer) and handed on `bytesPerSecond` at a time, in ticks.
  * The client → server direction is not slowed. `throttle(null)` lifts the limit.
+ * `retarget(port)` sends the connections opened after it to another port (a managed Redis's
+ * endpoint moved to the new primary); those already open stay where they are.
  */
 import net from 'node:net'
 
@@ -10,6 +12,7 @@ export interface ThrottleProxy {
   /** `http://127.0.0.1:<port>`: connect here instead of the server. */
   readonly url: string
   throttle(bytesPerSecond: number | null): void
+  retarget(port: number): void
   close(): Promise<void>
 }
 
@@ -27,6 +30,7 @@ export async function throttleProxy(
   bytesPerSecond: number | null,
 ): Promise<ThrottleProxy> {
   let rate = bytesPerSecond
+  let target = targetPort
   const pairs = new Set<Pair>()
   const flush = (budget: number): void => {
     for (const p of pairs) {
@@ -42,7 +46,7 @@ export async function throttleProxy(
     }
   }
   const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1')
+    const upstream = net.connect(target, '127.0.0.1')
     const p: Pair = { client, server: upstream, queue: [] }
     pairs.add(p)
     client.on('data', (d: Buffer) => upstream.write(d))
@@ -70,6 +74,9 @@ export async function throttleProxy(
     throttle: (bps) => {
       rate = bps
       if (bps === null) flush(Infinity)
+    },
+    retarget: (port) => {
+      target = port
     },
     close: async () => {
       clearInterval(timer)

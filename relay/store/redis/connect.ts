@@ -44,6 +44,19 @@ export interface ConnectOptions {
   commandTimeoutMs?: number
 }
 
+/**
+ * A write answered READONLY: the connection reaches a replica. On a managed Redis that is the
+ * old primary after a failover (its endpoint's name now leads to the promoted replica, but a
+ * connection already open stays where it was, and the demoted node answers every write so),
+ * so the client connects again, through the endpoint, to whatever it names now. The write is
+ * refused as it was (nothing was written: a push answered 503, which WeChat sends again); the
+ * ones after it reach the new primary. A URL naming a replica itself goes on refusing, so
+ * `/healthz` still says "store is read-only".
+ */
+export function reconnectOnReadOnly(err: Error): 1 | false {
+  return /^READONLY\b/.test(err.message) ? 1 : false
+}
+
 /** Quietly: failures surface as rejected commands (so as 503s to WeChat). */
 function quiet<T extends Redis | Cluster>(c: T): T {
   c.on('error', () => {})
@@ -79,6 +92,7 @@ export async function connectRedis(
         lazyConnect: true,
         maxRetriesPerRequest: 3,
         commandTimeout,
+        reconnectOnError: reconnectOnReadOnly,
         ...tls,
         ...AUTO_PIPELINING,
       }),
