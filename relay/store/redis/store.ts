@@ -162,6 +162,41 @@ async function warnOfRedisSetup(
  */
 const ERASURE_RESUME_MS = 10 * 60_000
 
+/**
+ * The start's first write, run as every push is (a script, by SHA): a Redis user allowed
+ * everything else but scripts let the relay start and then refused every push (503 for good).
+ * A DEL of the health probe key (a replica refuses it as any write; the next probe sets it
+ * again), so it leaves no key behind. KEYS: 1 the health probe key.
+ */
+const ACCESS_CHECK = `return redis.call('DEL', KEYS[1])`
+
+/**
+ * A refusal met while opening the store, as the operator's fix: a user the ACL does not let
+ * run what the relay runs (NOPERM), a URL naming a read-only replica (READONLY). Any other
+ * error as it was.
+ */
+export function redisOpenError(err: unknown, prefix: string): unknown {
+  const why = err instanceof Error ? err.message : ''
+  if (/^NOPERM\b/.test(why)) {
+    return new Error(
+      `Redis refused the relay's user: ${why}; the user in the redis setting (--redis, ` +
+        `SCANDESK_RELAY_REDIS) needs every command but the admin ones, on the keys ` +
+        `${prefix}* and {${prefix}* and the channel ${prefix}* (ACL rules ` +
+        `"+@all -@dangerous +info ~${prefix}* ~{${prefix}* &${prefix}*", relay/README.md "Stores")`,
+      { cause: err },
+    )
+  }
+  if (/^READONLY\b/.test(why)) {
+    return new Error(
+      `Redis refused the relay's writes: ${why}; the redis setting (--redis, ` +
+        'SCANDESK_RELAY_REDIS) names a read-only replica: point it at the primary (or the ' +
+        "provider's primary endpoint)",
+      { cause: err },
+    )
+  }
+  return err
+}
+
 /** Connects both clients and subscribes to the change channel before returning. */
 export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStore> {
   const prefix = opts.prefix ?? 'scandesk:'
@@ -178,6 +213,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
   try {
     // A newer relay's data is refused before anything is read or written.
     const layout = await checkLayout(client, prefix, keys)
+    await runScript(client, ACCESS_CHECK, [keys.healthProbe], [])
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster && layout === 0) await migrateLayout(client as Redis, prefix, keys)
     await warnOfRedisSetup(client, cluster, opts.warn)
@@ -208,7 +244,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
   } catch (err) {
     client.disconnect()
     sub.disconnect()
-    throw err
+    throw redisOpenError(err, prefix)
   }
 }
 
