@@ -2,8 +2,8 @@
  * `rediss-cluster://` against a real Redis Cluster node that only speaks TLS (Debian's
  * redis-server is built with it): a one-node cluster holding every slot, its certificate for
  * 127.0.0.1 signed by a throw-away CA made with openssl. The relay serves on it with
- * redisTlsCaFile set; without the CA the certificate is refused (never accepted unverified),
- * and plain `redis-cluster://` gets nowhere. Skipped, saying why, where openssl or a
+ * redisTlsCaFile set; without the CA the certificate is refused (never accepted unverified)
+ * with an error naming the CA setting, and plain `redis-cluster://` gets nowhere. Skipped, saying why, where openssl or a
  * TLS-capable redis-server is missing.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -150,9 +150,12 @@ describe.skipIf(why !== null)('Redis Cluster over TLS (rediss-cluster://)', () =
     try {
       const start = (redis: string) =>
         startRelay({ port: 0, data, redis, wechat: { token: TOKEN } }, { redisPrefix: 'tls-x:' })
-      await expect(start(`rediss-cluster://${HOST}:${port}`)).rejects.toThrow(
-        /^cannot connect to Redis: .*certificate/i,
-      )
+      // The error names the setting that fixes it, for a Cluster and a single Redis alike.
+      for (const url of [`rediss-cluster://${HOST}:${port}`, `rediss://${HOST}:${port}`]) {
+        await expect(start(url), url).rejects.toThrow(
+          /^cannot connect to Redis: .*certificate.*not signed by a CA the relay trusts: give the CA certificate \(PEM\) with --redis-tls-ca-file \(SCANDESK_RELAY_REDIS_TLS_CA_FILE\)/i,
+        )
+      }
       await expect(start(`redis-cluster://${HOST}:${port}`)).rejects.toThrow(
         /^cannot connect to Redis/,
       )

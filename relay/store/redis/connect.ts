@@ -163,6 +163,32 @@ async function selectDatabase(client: Redis, sub: Redis): Promise<void> {
 }
 
 /**
+ * Node's codes for a TLS server certificate the relay does not trust: signed by a CA it was
+ * not given (a managed Redis's own CA, a self-signed one), or expired.
+ */
+const UNTRUSTED_CERT =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/
+
+/** What to check after a failed connect, by the first error's code: the setting to change. */
+function connectAdvice(err: Error | null): string {
+  const code = errorCode(err) ?? ''
+  if (UNTRUSTED_CERT.test(code)) {
+    return (
+      "the Redis server's TLS certificate is not signed by a CA the relay trusts: give the CA " +
+      'certificate (PEM) with --redis-tls-ca-file (SCANDESK_RELAY_REDIS_TLS_CA_FILE); the relay ' +
+      'never skips the check'
+    )
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return (
+      "the Redis server's TLS certificate does not name the host in the redis setting (--redis, " +
+      'SCANDESK_RELAY_REDIS): use the name or address the certificate was made for'
+    )
+  }
+  return 'check the redis setting (--redis, SCANDESK_RELAY_REDIS) and that Redis is running there'
+}
+
+/**
  * Connects both clients. ioredis rejects a failed connect with only "Connection is closed.";
  * why (refused, no such socket, a wrong password) comes on the 'error' event, which `quiet`
  * drops: the first one is kept here for the error thrown. Its text names host and port or
@@ -182,11 +208,9 @@ async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
     sub.disconnect()
     const why = first.error?.message ?? (err instanceof Error ? err.message : String(err))
     // Which setting chose the address: the relay and its one-off commands read it alike.
-    throw new Error(
-      `cannot connect to Redis: ${why}; check the redis setting (--redis, SCANDESK_RELAY_REDIS) ` +
-        'and that Redis is running there',
-      { cause: err },
-    )
+    throw new Error(`cannot connect to Redis: ${why}; ${connectAdvice(first.error)}`, {
+      cause: err,
+    })
   } finally {
     client.off('error', note)
     sub.off('error', note)
