@@ -154,3 +154,32 @@ describe('opening the Redis store on a Redis without an append-only file', () =>
     }
   })
 })
+
+describe('opening the Redis store as a user not allowed INFO', () => {
+  it('warns that appendonly and the eviction policy could not be checked', async () => {
+    const redis = await startRedis({ tcp: true })
+    const admin = new Redis(redis.url)
+    try {
+      await admin.config('SET', 'maxmemory', '100mb')
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
+      const rules = ['+@all', '-info', '~noinfo:*', '~{noinfo:*', '&noinfo:*']
+      await admin.acl('SETUSER', 'noinfo', 'reset', 'on', '>pw', ...rules)
+      const warnings: string[] = []
+      const store = await openRedisStore({
+        url: `redis://noinfo:pw@${new URL(redis.url).host}`,
+        prefix: 'noinfo:',
+        warn: (message) => warnings.push(message),
+      })
+      await store.close()
+      // An evicting Redis without an append-only file, and not a word said of it: say at
+      // least that nobody looked.
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(/^Redis refused INFO \(NOPERM/)
+      expect(warnings[0]).toContain('appendonly')
+      expect(warnings[0]).toContain('noeviction')
+    } finally {
+      admin.disconnect()
+      await redis.stop()
+    }
+  })
+})

@@ -139,7 +139,11 @@ export function redisSetupWarnings(info: string): string[] {
   return warnings
 }
 
-/** redisSetupWarnings of each master (a Cluster's every master), each once; a Redis hiding INFO: none. */
+/**
+ * redisSetupWarnings of each master (a Cluster's every master), each once. A master refusing
+ * INFO (an ACL user without it, a managed Redis hiding it) gets a warning that nothing could
+ * be checked, rather than none: an evicting Redis without an append-only file said nothing.
+ */
 async function warnOfRedisSetup(
   client: RedisClient,
   cluster: boolean,
@@ -149,7 +153,19 @@ async function warnOfRedisSetup(
   const nodes: Array<Pick<Redis, 'info'>> = cluster ? (client as Cluster).nodes('master') : [client]
   const warnings = new Set<string>()
   for (const node of nodes) {
-    const text = await node.info().catch(() => '')
+    let text: string
+    try {
+      text = await node.info()
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      warnings.add(
+        `Redis refused INFO (${why}): the relay cannot check that it keeps an append-only ` +
+          'file (appendonly yes) and evicts nothing (no maxmemory, or maxmemory-policy ' +
+          "noeviction); check both in its settings, or allow the relay's user INFO (+info) " +
+          '(relay/README.md "Stores")',
+      )
+      continue
+    }
     for (const w of redisSetupWarnings(text)) warnings.add(w)
   }
   for (const w of warnings) warn(w, {})
