@@ -62,6 +62,11 @@ export const kioskErrorCodes = {
    * was never sent.
    */
   relay_tls_untrusted: { status: 502, params: none },
+  /**
+   * Pairing: the network's HTTP proxy (HTTPS_PROXY, docs/DEPLOY.md) refused to pass the request
+   * on with this HTTP status: 407 wants a user name and password, 403 does not allow the relay.
+   */
+  relay_proxy_refused: { status: 502, params: z.object({ status: z.number().int() }).strict() },
   /** Pairing: an answer that is not the contract's (wrong status, redirect, garbage). */
   relay_bad_answer: { status: 502, params: none },
 } as const satisfies Record<string, { status: number; params: z.ZodObject }>
@@ -97,6 +102,12 @@ export const statusCodes = {
    * relay's certificate expired, or this computer's date far off).
    */
   tls_untrusted: none,
+  /**
+   * The relay link: the network's HTTP proxy (HTTPS_PROXY) answered the tunnel to the relay with
+   * this HTTP status instead of opening it (407 wants a user name and password; 403 does not
+   * allow the relay's address; 502 or 504 could not reach it).
+   */
+  proxy_refused: z.object({ status: z.number().int() }).strict(),
   /** The relay link: another kiosk with this kiosk's id and token keeps replacing its link. */
   identity_conflict: none,
   ip_not_allowed: errcode,

@@ -213,6 +213,12 @@ export const diagnosticsSchema = z.object({
     epoch: z.string().nullable(),
     lastAckedSeq: z.number().int(),
     lagMs: z.number().nullable(),
+    /**
+     * The HTTP proxy the relay is reached through (HTTPS_PROXY and the like, docs/DEPLOY.md):
+     * its address without user name or password, `invalid: …` for a setting that is not a
+     * proxy's address; null for a direct connection (or no relay set).
+     */
+    proxy: z.string().max(500).nullable(),
   }),
   lastEvents: z.array(attendanceRowSchema).max(50),
   fallbackCode: fallbackCodeStatusSchema,

@@ -13,7 +13,16 @@ import { createServer as createTlsServer } from 'node:tls'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KioskError } from '../../electron/core/api/kiosk-error'
 import { kioskMethods } from '../../shared/ipc'
-import { cleanup, kioskOn, onCleanup, startPlatform, tempDir, TEST_PIN, waitFor } from './helpers'
+import {
+  cleanup,
+  kioskOn,
+  listenForTest,
+  onCleanup,
+  startPlatform,
+  tempDir,
+  TEST_PIN,
+  waitFor,
+} from './helpers'
 
 afterEach(cleanup)
 
@@ -60,14 +69,7 @@ async function startPortal(relayPort: number, answer: PortalAnswer) {
       client.end(portalReply(answer))
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  onCleanup(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy()
-        server.close(() => r())
-      }),
-  )
+  await listenForTest(server, open)
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     intercepted: () => intercepted,

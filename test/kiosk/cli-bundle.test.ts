@@ -3,6 +3,7 @@
 // Built here into a scratch folder under out/, so the test checks the build, not a stale out/cli.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { isBuiltin } from 'node:module'
 import { join, relative, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -38,7 +39,8 @@ function staticPart(meta: Meta, entry: string): { inputs: Set<string>; packages:
     for (const imp of o.imports) {
       if (imp.kind !== 'import-statement') continue
       if (!imp.external) todo.push(imp.path)
-      else if (!imp.path.startsWith('node:')) packages.add(imp.path.split('/')[0] as string)
+      // A package's own `require('net')` is Node's, as `node:net` is.
+      else if (!isBuiltin(imp.path)) packages.add(imp.path.split('/')[0] as string)
     }
   }
   return { inputs, packages }

@@ -225,6 +225,21 @@ export async function importCsvRoster(core: KioskCore, csv: string): Promise<unk
   })
 }
 
+/**
+ * Listens on 127.0.0.1 port 0; at cleanup drops the connections in `open` (kept by the server's
+ * handler) and closes it.
+ */
+export async function listenForTest(server: net.Server, open: Set<net.Socket>): Promise<void> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  onCleanup(
+    () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy()
+        server.close(() => r())
+      }),
+  )
+}
+
 /** A TCP proxy in front of the relay: `cut()` drops every connection and refuses new ones. */
 export async function startCutProxy(target: string): Promise<{
   url: string

@@ -173,6 +173,10 @@ const KIOSK_CODES_ZH: Record<KioskErrorCode, [Record<string, unknown>, string]> 
     {},
     '中继的安全证书未被接受，配对码没有发出（尚未使用）。最常见的原因是 Wi-Fi 需要登录（在签到台电脑的浏览器里打开任意网页并登录，然后重新配对），或公司网络在检查加密流量（换一个网络）。如果都不是，请检查本机的日期和时间，再告诉中继管理员（证书可能已过期）',
   ],
+  relay_proxy_refused: [
+    { status: 407 },
+    '本网络的 HTTP 代理拒绝把配对请求转给中继（HTTP 407），配对码没有发出（尚未使用）：407 表示代理需要用户名和密码（写进 HTTPS_PROXY），403 表示代理不允许访问中继地址（请场地 IT 放行）',
+  ],
   relay_bad_answer: [{}, '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址'],
 }
 

@@ -160,7 +160,7 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
         version: '0.1.0',
         kioskId: 'booth-1',
         status: makeStatus(),
-        relay: { epoch: 'e1', lastAckedSeq: 0, lagMs: null },
+        relay: { epoch: 'e1', lastAckedSeq: 0, lagMs: null, proxy: null },
         lastEvents: [],
         fallbackCode: {
           state: 'ready',

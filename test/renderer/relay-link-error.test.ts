@@ -156,6 +156,7 @@ describe('diagnostics: the relay link error', () => {
       link_refused: { status: 404 },
       network_sign_in: { status: 302 },
       tls_untrusted: {},
+      proxy_refused: { status: 407 },
       unauthorized: {},
       forbidden: {},
       revoked: {},
@@ -178,5 +179,24 @@ describe('diagnostics: the relay link error', () => {
       }
       wrapper.unmount()
     }
+  })
+})
+
+describe('diagnostics: the HTTP proxy the relay is reached through', () => {
+  it('names the proxy’s address, or says the connection is direct, in zh-CN and English', async () => {
+    const { fake, base, wrapper, i18n } = await diagnostics({ code: 'unreachable', params: {} })
+    expect(wrapper.get('[data-fact="proxy"]').text()).toBe('无（直接连接）')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-fact="proxy"]').text()).toBe('None (direct connection)')
+    wrapper.unmount()
+    fake.api.getDiagnostics.mockResolvedValue({
+      ...base,
+      relay: { ...base.relay, proxy: 'http://proxy.corp:3128' },
+    })
+    const { wrapper: shown } = mountWith(DiagnosticsPage, fake.api)
+    await flushPromises()
+    expect(shown.get('[data-fact="proxy"]').text()).toBe('http://proxy.corp:3128')
+    shown.unmount()
   })
 })

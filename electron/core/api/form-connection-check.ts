@@ -22,6 +22,7 @@ import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
 import { openRelaySocket, signInAnswer, untrustedCertificate } from '../scans/relay-socket'
+import { netFetch, proxyRefusal } from '../net/proxy'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -215,12 +216,15 @@ export async function checkForm(
 export async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<ConnectionCheck> {
   let res: Response
   try {
-    res = await fetch(relayHttpUrl(relayUrl, '/healthz'), {
+    res = await netFetch(relayHttpUrl(relayUrl, '/healthz'), {
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     })
     await res.body?.cancel()
   } catch (err) {
+    const refusedBy = proxyRefusal(err)
+    if (refusedBy !== null)
+      return { ok: false, ...errorBody('proxy_refused', { status: refusedBy }) }
     return { ok: false, ...errorBody(untrustedCertificate(err) ? 'tls_untrusted' : 'unreachable') }
   }
   const status = res.status

@@ -25,6 +25,7 @@ import type { KioskEvents } from './kiosk-events'
 import { applySetup, type SetupDeps } from '../config/setup'
 import { checkForm, relayHealth } from './form-connection-check'
 import { pairWithRelay } from '../config/pairing'
+import { proxyInUse } from '../net/proxy'
 import { importRoster } from '../roster/roster-apply'
 
 /** The shell's start-at-login switch (same shape as electron/main/login-item.ts). */
@@ -209,6 +210,7 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
           epoch: link?.epoch ?? null,
           lastAckedSeq: link?.lastAckedSeq ?? 0,
           lagMs: link?.lagMs ?? null,
+          proxy: proxyInUse(d.settings.get().relayUrl),
         },
         lastEvents: d.attendance.latest(50),
         fallbackCode: d.fallback.status(),

@@ -30,6 +30,7 @@ import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
 import type { SecretVault } from './vault'
 import { errorCode } from '../../../shared/error-code'
+import { netFetch, proxyRefusal } from '../net/proxy'
 
 /** As long as a ticket request through the relay may take (ticket-source-proxy.ts). */
 export const PAIR_TIMEOUT_MS = 10_000
@@ -65,7 +66,7 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
   let res: Response
   let text: string
   try {
-    res = await (o.fetch ?? fetch)(url, {
+    res = await (o.fetch ?? netFetch)(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ code }),
@@ -80,6 +81,13 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
       throw new KioskError(
         'relay_timeout',
         `the relay did not answer within ${Math.round(timeoutMs / 1000)} s; if it used the code meanwhile, ask the organizer for a new one`,
+      )
+    const refusedBy = proxyRefusal(err)
+    if (refusedBy !== null)
+      throw new KioskError(
+        'relay_proxy_refused',
+        `the network's proxy refused to pass the request on to ${o.relayUrl} (HTTP ${refusedBy}${refusedBy === 407 ? ': it wants a user name and password in HTTPS_PROXY' : ''}); the code was not sent`,
+        { status: refusedBy },
       )
     // A portal or a TLS-inspecting proxy answering the relay's https: the address may be right.
     if (untrustedCertificate(err))
@@ -102,7 +110,7 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
   // server at the address (a website, a wrong port) answers 404 too, and a new code would not help.
   const expected = CODE_ERRORS.get(res.status)
   if (expected !== undefined && apiErrorCode(text) !== expected) throw notAPairingAnswer(res.status)
-  if (res.status === 404 && !(await pairingEndpointIsThere(url, o.fetch ?? fetch, signal)))
+  if (res.status === 404 && !(await pairingEndpointIsThere(url, o.fetch ?? netFetch, signal)))
     throw notAPairingAnswer(res.status)
   switch (res.status) {
     case 200:

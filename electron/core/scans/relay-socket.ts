@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
 import { errorCode } from '../../../shared/error-code'
+import { websocketAgent } from '../net/proxy'
 
 /** The request under way, or why it could not even be made (never a throw). */
 export type RelaySocketOpening =
@@ -36,9 +37,15 @@ export function openRelaySocket(
   options: Omit<WebSocket.ClientOptions, 'headers'>,
 ): RelaySocketOpening {
   let ws: WebSocket
+  /** The proxy's answer to CONNECT, when the socket goes through one (net/proxy.ts). */
+  let tunnel: number | null = null
   try {
-    ws = new WebSocket(relayWsUrl(relayUrl), {
+    const wsUrl = relayWsUrl(relayUrl)
+    const agent = websocketAgent(wsUrl)
+    agent?.on('proxyConnect', ({ statusCode }: { statusCode: number }) => (tunnel = statusCode))
+    ws = new WebSocket(wsUrl, {
       ...options,
+      ...(agent === undefined ? {} : { agent }),
       headers: { authorization: `Bearer ${token}` },
     })
   } catch (err) {
@@ -54,7 +61,11 @@ export function openRelaySocket(
   // With a listener here ws leaves the request to us: the answer is read for its status and
   // headers, then the handshake is ended, which emits ws's 'error' and 'close' as before.
   ws.on('unexpected-response', (_req, res) => {
-    answer = upgradeAnswer(res, relayUrl)
+    // A proxy refusing the tunnel: its answer stands in for the relay's (https-proxy-agent).
+    answer =
+      tunnel !== null && tunnel !== 200
+        ? errorBody('proxy_refused', { status: tunnel })
+        : upgradeAnswer(res, relayUrl)
     res.resume()
     ws.terminate()
   })

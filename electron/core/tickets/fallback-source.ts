@@ -16,6 +16,7 @@ import { TicketSourceError } from './ticket-source'
 import { toSourceError } from './ticket-source-direct'
 import { errorFromRelay, relayBody } from './ticket-source-proxy'
 import type { SecretVault } from '../config/vault'
+import { netFetch } from '../net/proxy'
 
 export interface FallbackSource {
   readonly kind: 'direct' | 'proxy'
@@ -71,7 +72,7 @@ function proxyFallbackSource(
     async create() {
       let res: Response
       try {
-        res = await fetch(endpoint, {
+        res = await netFetch(endpoint, {
           method: 'POST',
           headers: { authorization: `Bearer ${o.token}` },
           signal: AbortSignal.timeout(timeoutMs),

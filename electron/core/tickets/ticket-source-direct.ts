@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { makeScene } from '../../../shared/relay-protocol'
+import { netFetch } from '../net/proxy'
 import { buildQrCreateBody, WechatClient, wechatFailureOf } from '../../../shared/wechat'
 import {
   sourceCodeOfFailure,
@@ -33,6 +34,7 @@ export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSo
     timeoutMs: o.timeoutMs ?? 10_000,
     // The pool has its own backoff; one quick retry on -1 is enough here.
     busyRetries: 1,
+    fetch: netFetch,
   })
   return {
     kind: 'direct',

@@ -15,6 +15,7 @@ import {
 } from './ticket-source'
 import { relayHttpUrl } from '../config/relay-url'
 import { RELAY_TOKEN_CHARS } from '../../../shared/ipc'
+import { netFetch } from '../net/proxy'
 
 export interface ProxyTicketSourceOptions {
   relayUrl: string
@@ -37,7 +38,7 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
       }
       let res: Response
       try {
-        res = await fetch(endpoint, {
+        res = await netFetch(endpoint, {
           method: 'POST',
           headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ count, expireSeconds }),

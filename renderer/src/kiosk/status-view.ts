@@ -19,6 +19,7 @@ export const LINK_PROBLEMS = [
   'link_refused',
   'network_sign_in',
   'tls_untrusted',
+  'proxy_refused',
   'unauthorized',
   'forbidden',
   'revoked',

@@ -1,0 +1,202 @@
+// A booth in a company office or a hotel that gets out only through the venue's HTTP proxy
+// (HTTPS_PROXY / HTTP_PROXY, NO_PROXY): the relay link, Test connection and pairing go through
+// it, a proxy that refuses says so (not "relay unreachable"), and NO_PROXY and loopback go
+// direct. The proxy here is a real one (CONNECT), on 127.0.0.1, that resolves the relay's name
+// itself as a venue's does: the booth never looks `relay.venue.test` up.
+import { createServer, type IncomingMessage } from 'node:http'
+import { connect, type AddressInfo, type Socket } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { KioskError } from '../../electron/core/api/kiosk-error'
+import { forgetProxyAgents, proxyFor, proxyInUse } from '../../electron/core/net/proxy'
+import { kioskMethods } from '../../shared/ipc'
+import { redactText } from '../../shared/server/redact'
+import { cleanup, kioskOn, listenForTest, startPlatform, TEST_PIN, waitFor } from './helpers'
+
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  forgetProxyAgents()
+  await cleanup()
+})
+
+const RELAY_NAME = 'relay.venue.test'
+
+/** A CONNECT proxy; with `credentials` it answers 407 to a tunnel without them. */
+async function startProxy(relayPort: number, o: { credentials?: string } = {}) {
+  const tunnels: string[] = []
+  let refused = 0
+  const open = new Set<Socket>()
+  const server = createServer((_req, res) => res.writeHead(405).end())
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    open.add(client)
+    client.on('close', () => open.delete(client))
+    client.on('error', () => client.destroy())
+    const auth = req.headers['proxy-authorization']
+    if (
+      o.credentials !== undefined &&
+      auth !== `Basic ${Buffer.from(o.credentials).toString('base64')}`
+    ) {
+      refused++
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="venue"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      )
+      return
+    }
+    const [host, port] = (req.url ?? '').split(':')
+    tunnels.push(`${host}:${port}`)
+    // The venue's proxy knows the relay's name; anything else it cannot reach.
+    if (host !== RELAY_NAME) {
+      client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      return
+    }
+    const upstream = connect(relayPort, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      if (head.length > 0) upstream.write(head)
+      client.pipe(upstream).pipe(client)
+    })
+    upstream.on('error', () => client.destroy())
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await listenForTest(server, open)
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tunnels: () => tunnels.length,
+    refused: () => refused,
+  }
+}
+
+function relayThroughName(relayUrl: string): string {
+  return `http://${RELAY_NAME}:${new URL(relayUrl).port}`
+}
+
+describe('which proxy an address goes through', () => {
+  const env = {
+    https_proxy: 'http://user:pw@proxy.corp:3128',
+    HTTP_PROXY: 'proxy.corp:8080',
+    NO_PROXY: 'intranet.corp, .svc.local,10.0.0.5, example.org:8443',
+  }
+  it('the scheme’s variable, lower case first, a bare host:port as http://', () => {
+    expect(proxyFor('https://relay.example.com', env)?.href).toBe('http://user:pw@proxy.corp:3128/')
+    expect(proxyFor('wss://relay.example.com/kiosk', env)?.host).toBe('proxy.corp:3128')
+    expect(proxyFor('http://relay.example.com', env)?.href).toBe('http://proxy.corp:8080/')
+    expect(
+      proxyFor('https://a.example', { https_proxy: 'http://low:1', HTTPS_PROXY: 'http://up:2' })
+        ?.host,
+    ).toBe('low:1')
+    expect(proxyFor('https://a.example', { HTTPS_PROXY: '  ' })).toBeNull()
+  })
+  it('NO_PROXY: a host and its subdomains, a .suffix, an IP, a host:port, *', () => {
+    expect(proxyFor('https://intranet.corp', env)).toBeNull()
+    expect(proxyFor('https://relay.intranet.corp', env)).toBeNull()
+    expect(proxyFor('https://notintranet.corp', env)).not.toBeNull()
+    expect(proxyFor('https://a.svc.local', env)).toBeNull()
+    expect(proxyFor('https://10.0.0.5', env)).toBeNull()
+    expect(proxyFor('https://example.org:8443', env)).toBeNull()
+    expect(proxyFor('https://example.org', env)).not.toBeNull()
+    expect(proxyFor('https://anything', { ...env, no_proxy: '*' })).toBeNull()
+  })
+  it('loopback never goes through a proxy', () => {
+    for (const url of ['http://127.0.0.1:8080', 'ws://localhost:1/kiosk', 'http://[::1]:9'])
+      expect(proxyFor(url, env)).toBeNull()
+  })
+  it('Diagnostics and the log name the proxy without its user name and password', () => {
+    expect(proxyInUse('https://relay.example.com', env)).toBe('http://proxy.corp:3128')
+    expect(proxyInUse('https://relay.example.com', {})).toBeNull()
+    expect(proxyInUse('https://relay.example.com', { HTTPS_PROXY: 'socks5://p:1' })).toMatch(
+      /^invalid: HTTPS_PROXY socks5:\/\/p:1/,
+    )
+    expect(redactText('proxy http://venue:s3cr3t-pass@proxy.corp:3128 refused')).toBe(
+      'proxy http://[redacted]@proxy.corp:3128 refused',
+    )
+  })
+})
+
+describe('a booth behind the venue’s HTTP proxy', () => {
+  it('the link comes up through the proxy (its password in HTTP_PROXY) and a scan arrives', async () => {
+    const p = await startPlatform()
+    const proxy = await startProxy(Number(new URL(p.relay.url).port), {
+      credentials: 'booth:pa ss',
+    })
+    vi.stubEnv('HTTP_PROXY', `http://booth:pa%20ss@${proxy.address}`)
+    const { core } = await kioskOn(p, { relayUrl: relayThroughName(p.relay.url) })
+    await waitFor(() => core.status().relay.state === 'connected', 'the link through the proxy')
+    expect(proxy.tunnels()).toBeGreaterThan(0)
+    expect(proxy.refused()).toBe(0)
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'a code via the relay')
+    await p.sandbox.scan(shown.url, 'o_behind_venue_proxy')
+    await waitFor(
+      () =>
+        (
+          core.db
+            .prepare('SELECT count(*) AS n FROM attendance WHERE openid = ?')
+            .get('o_behind_venue_proxy') as { n: number }
+        ).n === 1,
+      'the scan through the proxy',
+    )
+    // Test connection goes the same way, health check and link.
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toMatchObject({ ok: true })
+    // Diagnostics name the proxy, never its password.
+    const diagnostics = kioskMethods.getDiagnostics.output.parse(
+      await core.call('getDiagnostics', undefined),
+    )
+    expect(diagnostics.relay.proxy).toBe(`http://${proxy.address}`)
+  })
+
+  it('a proxy that wants a password it was not given: proxy_refused 407 for the link, Test connection and pairing', async () => {
+    const p = await startPlatform()
+    const proxy = await startProxy(Number(new URL(p.relay.url).port), { credentials: 'u:p' })
+    vi.stubEnv('HTTP_PROXY', `http://${proxy.address}`)
+    vi.stubEnv('HTTPS_PROXY', `http://${proxy.address}`)
+    const { core } = await kioskOn(p, { relayUrl: relayThroughName(p.relay.url) })
+    await waitFor(
+      () => core.status().relay.lastError?.code === 'proxy_refused',
+      'the proxy’s refusal',
+    )
+    expect(core.status().relay.lastError).toEqual({
+      code: 'proxy_refused',
+      params: { status: 407 },
+    })
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toMatchObject({ ok: false, code: 'proxy_refused', params: { status: 407 } })
+    // Pairing (https: the refusal comes before any TLS) says the proxy, and the code was kept.
+    const paired = await core
+      .call('pairWithCode', {
+        ticketSource: 'proxy',
+        relayUrl: `https://${RELAY_NAME}`,
+        code: 'ACDEFGHJ',
+      })
+      .then(
+        () => null,
+        (err: unknown) => (err instanceof KioskError ? err.body : err),
+      )
+    expect(paired).toEqual({ code: 'relay_proxy_refused', params: { status: 407 } })
+    expect(proxy.tunnels()).toBe(0)
+  })
+
+  it('NO_PROXY and loopback go direct: the proxy sees no tunnel', async () => {
+    const p = await startPlatform()
+    const proxy = await startProxy(Number(new URL(p.relay.url).port))
+    vi.stubEnv('HTTP_PROXY', `http://${proxy.address}`)
+    // Loopback: the relay at 127.0.0.1 is reached directly.
+    const { core } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'the direct link')
+    // NO_PROXY names the relay: the booth goes direct, and cannot look the venue's name up.
+    vi.stubEnv('NO_PROXY', '.venue.test')
+    const other = await kioskOn(p, {
+      kioskId: 'booth-2',
+      relayUrl: relayThroughName(p.relay.url),
+    })
+    await waitFor(
+      () => other.core.status().relay.lastError?.code === 'unreachable',
+      'the direct attempt',
+    )
+    expect(proxy.tunnels()).toBe(0)
+  })
+})
