@@ -1,7 +1,8 @@
 // A guest without a code is the same registration by name and phone whatever way the phone is
 // written, on both stores: an upload with `13800138000` keeps the id (and the WeChat binding)
 // of the guest stored as `138 0013 8000`, including a guest stored before phones were matched
-// as numbers, whose id is the hash of the phone as written.
+// as numbers, whose id is the hash of the phone as written; and by name as it reads, whatever
+// encoding its accents came in (NFC or NFD).
 import { describe, expect, it } from 'vitest'
 import { consoleRosterCheckSchema, consoleRosterUploadSchema } from '../../shared/console-api'
 import { registrationIdOf } from '../../relay/console/roster-routes'
@@ -68,6 +69,29 @@ describe.each<Backend>(['sqlite', 'redis'])('roster phones matched as numbers (%
     const ids = (await relay.store.campaigns.readRoster(made.id, 0, 10)).entries.map((e) => e.id)
     expect(ids).toContain(oldId)
     expect(ids).toHaveLength(2)
+    expect(await relay.store.campaigns.bindings(made.id)).toMatchObject([
+      { registrationId: oldId, openid: 'o1' },
+    ])
+  })
+
+  it('a guest stored with a decomposed name (a Mac export) keeps the id when typed precomposed', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const nfc = 'Nguyễn Thị Ánh'.normalize('NFC')
+    const nfd = nfc.normalize('NFD')
+    const oldId = registrationIdOf(`name:${nfd}\u000013800138000`)
+    await relay.store.campaigns.replaceRoster(made.id, [
+      { id: oldId, name: nfd, company: '', phone: '13800138000', code: '' },
+    ])
+    await relay.store.campaigns.putBinding(made.id, { registrationId: oldId, openid: 'o1', at: 1 })
+    const file = `姓名,手机\n${nfc},138 0013 8000\n`
+    const check = consoleRosterCheckSchema.parse((await upload(c, made.id, file, '?dryRun=1')).json)
+    expect(check.replacing).toEqual({ total: 1, kept: 1, checkedInDropped: 0 })
+    consoleRosterUploadSchema.parse((await upload(c, made.id, file)).json)
+    expect((await relay.store.campaigns.readRoster(made.id, 0, 10)).entries).toMatchObject([
+      { id: oldId, name: nfc },
+    ])
     expect(await relay.store.campaigns.bindings(made.id)).toMatchObject([
       { registrationId: oldId, openid: 'o1' },
     ])

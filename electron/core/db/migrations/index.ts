@@ -9,6 +9,7 @@ import { m006RosterSearchKey } from './006-roster-search-key'
 import { m007RelayCampaignHistory } from './007-relay-campaign-history'
 import { m008AttendanceStatsCover } from './008-attendance-stats-cover'
 import { m009RosterPhoneMatch } from './009-roster-phone-match'
+import { m010RosterNameNfc } from './010-roster-name-nfc'
 
 export type { Migration }
 
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   m007RelayCampaignHistory,
   m008AttendanceStatsCover,
   m009RosterPhoneMatch,
+  m010RosterNameNfc,
 ]
