@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { kioskIdSchema } from './kiosk-id'
+import { truncateBytes } from './truncate-bytes'
 import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
 import { checkTypedText } from './typed-text'
 import { isXmlText, XML_TEXT_MESSAGE } from './xml-text'
@@ -63,19 +64,9 @@ export function followUpMaxBytes(template: string): number {
 export function fitFollowUpBytes(text: string): string {
   const encoder = new TextEncoder()
   if (encoder.encode(text).length <= MAX_FOLLOW_UP_BYTES) return text
-  const room = MAX_FOLLOW_UP_BYTES - encoder.encode('…').length
-  let used = 0
-  let out = ''
   // By user-perceived character: an emoji of several code points (👨‍👩‍👧, 🇨🇳, 👍🏽) cut through
   // would show as other emoji or a lone letter box.
-  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(
-    text,
-  )) {
-    used += encoder.encode(segment).length
-    if (used > room) break
-    out += segment
-  }
-  return `${out}…`
+  return `${truncateBytes(text, MAX_FOLLOW_UP_BYTES - encoder.encode('…').length)}…`
 }
 export const MAX_STAMP_KIOSKS = 50
 /** A stamp booth's label in the progress reply ("B 区"): short, it is listed up to 49 times. */

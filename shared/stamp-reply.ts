@@ -5,6 +5,7 @@
  * "Stamp rally"). Runs in browsers too (the console shows the defaults): no Node imports.
  */
 import type { CampaignFields } from './campaign'
+import { truncateBytes } from './truncate-bytes'
 
 export const DEFAULT_STAMP_PROGRESS = '已集 {count}/{total} 章，还差：{missing}'
 export const DEFAULT_STAMP_COMPLETE = '集章完成！请到服务台领取礼品'
@@ -90,14 +91,4 @@ export function stampReply(base: string, line: string): string {
   if (base === '') return line
   const both = `${base}\n${line}`
   return bytes(both) <= MAX_REPLY_BYTES ? both : line
-}
-
-/** The longest start of `s` within `max` bytes of UTF-8, cut between code points. */
-export function truncateBytes(s: string, max: number): string {
-  let out = ''
-  for (const ch of s) {
-    if (bytes(out + ch) > max) break
-    out += ch
-  }
-  return out
 }

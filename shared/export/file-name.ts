@@ -5,7 +5,7 @@
  */
 
 import { formatLocalTime } from './cells'
-import { truncateBytes } from '../stamp-reply'
+import { truncateBytes } from '../truncate-bytes'
 
 /* eslint-disable no-control-regex -- control characters are what a file name cannot hold */
 /**
@@ -32,12 +32,13 @@ const MAX_NAME_BYTES = 180
 
 /**
  * A name an organizer gave (a campaign's, a prize's) with what a file name cannot hold (lone
- * surrogates included) replaced by `_`, at most 60 code points and 180 bytes of UTF-8, no
- * leading or trailing dots or spaces; `fallback` when nothing is left.
+ * surrogates included) replaced by `_`, at most 60 code points and 180 bytes of UTF-8 cut
+ * between whole characters as people see them (not inside an emoji or a flag), no leading or
+ * trailing dots or spaces; `fallback` when nothing is left.
  */
 export function filePart(name: string, fallback: string): string {
-  const chars = [...name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')]
-  const kept = truncateBytes(chars.slice(0, MAX_NAME_CHARS).join(''), MAX_NAME_BYTES)
+  const safe = name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')
+  const kept = truncateBytes(safe, MAX_NAME_BYTES, MAX_NAME_CHARS)
     // Windows drops a trailing dot or space, and a leading dot hides the file elsewhere.
     .replace(/^[.\s]+|[.\s]+$/g, '')
   return kept === '' ? fallback : kept

@@ -2,6 +2,14 @@
 // and nothing that changes how the rest of the name is shown.
 import { describe, expect, it } from 'vitest'
 import { filePart } from '../../shared/export/file-name'
+import { truncateBytes } from '../../shared/truncate-bytes'
+
+/** A family (man, ZWJ, woman, ZWJ, girl), a flag (two regional indicators), a skin tone. */
+const FAMILY = '👨\u200d👩\u200d👧'
+const FLAG = '🇨🇳'
+const THUMB = '👍🏽'
+/** Vietnamese ệ as a Mac may save it: e, dot below, circumflex (three code points). */
+const E_NFD = 'e\u0323\u0302'
 
 describe('filePart', () => {
   it('keeps a plain name, Chinese and emoji included', () => {
@@ -42,7 +50,31 @@ describe('filePart', () => {
     expect(filePart(`${'春'.repeat(59)}🎉`, 'c1')).toBe('春'.repeat(59))
   })
 
+  it('cuts between characters as people see them: never part of an emoji family, a flag or a stacked accent', () => {
+    // At the 60 code points: the family's man and a joiner, a flag's first letter (drawn as a
+    // boxed "C"), an e without its marks were left at the end.
+    expect(filePart(`${'a'.repeat(58)}${FAMILY}`, 'c1')).toBe('a'.repeat(58))
+    expect(filePart(`${'a'.repeat(59)}${FLAG}`, 'c1')).toBe('a'.repeat(59))
+    expect(filePart(`${'a'.repeat(59)}${E_NFD}`, 'c1')).toBe('a'.repeat(59))
+    // At the 180 bytes: a thumb kept without its skin tone is another emoji.
+    expect(filePart(`${'春'.repeat(58)}${THUMB}`, 'c1')).toBe('春'.repeat(58))
+    // Whole ones that fit stay.
+    expect(filePart(`${'a'.repeat(50)}${FAMILY}`, 'c1')).toBe(`${'a'.repeat(50)}${FAMILY}`)
+  })
+
   it('falls back when nothing is left', () => {
     expect(filePart(' .. ', 'c1')).toBe('c1')
+  })
+})
+
+describe('truncateBytes', () => {
+  it('keeps the whole characters as people see them that fit', () => {
+    const bytes = (t: string) => new TextEncoder().encode(t).length
+    expect(truncateBytes(`ab${FAMILY}`, bytes(`ab${FAMILY}`))).toBe(`ab${FAMILY}`)
+    expect(truncateBytes(`ab${FAMILY}`, bytes(`ab${FAMILY}`) - 1)).toBe('ab')
+    expect(truncateBytes(`ab${FLAG}`, 6)).toBe('ab')
+    expect(truncateBytes(`ab${THUMB}`, 6)).toBe('ab')
+    expect(truncateBytes(`Nguy${E_NFD}n`, 5)).toBe('Nguy')
+    expect(truncateBytes('𠮷野家', 7)).toBe('𠮷野')
   })
 })
