@@ -165,6 +165,14 @@ export const normalizeHeader = (h: string): string =>
     .replace(/\([^()]*\)$/, '')
     .replace(/[\s\u200b-\u200d\u2060_.*:#-]+/g, '')
 
+/**
+ * A name nothing of which shows: white space and the characters Unicode draws as nothing
+ * (Default_Ignorable_Code_Point: the Hangul fillers `ㅤ` a "blank" WeChat nickname is made of,
+ * soft hyphens, variation selectors, joiners), and the braille blank (U+2800) used the same way.
+ * The greeting would read "欢迎 ！" and the desk list a row with no name.
+ */
+const NOTHING_TO_SEE = /^[\s\p{Default_Ignorable_Code_Point}\u2800]*$/u
+
 /** Zero-width space, non-joiner, joiner, word joiner and BOM: invisible in a spreadsheet. */
 const ZERO_WIDTH = '\u200b\u200c\u200d\u2060\ufeff'
 const isEdge = (ch: string): boolean => ch.trim() === '' || ZERO_WIDTH.includes(ch)
@@ -364,14 +372,20 @@ export async function validateTable(
       code: value('code'),
     }
     const rowErrors: ImportError[] = []
-    // A formula's error (a VLOOKUP that found nothing shows #N/A, in CSV too) is no name.
-    if (entry.name === '' || FORMULA_ERRORS.has(entry.name))
+    // A formula's error (a VLOOKUP that found nothing shows #N/A, in CSV too) is no name, nor
+    // is a name nothing of which shows.
+    if (entry.name === '' || FORMULA_ERRORS.has(entry.name) || NOTHING_TO_SEE.test(entry.name))
       rowErrors.push({
         row,
         column: 'name',
         code: 'name_empty',
         params: {},
-        message: entry.name === '' ? 'name is empty' : `name is a formula error (${entry.name})`,
+        message:
+          entry.name === ''
+            ? 'name is empty'
+            : FORMULA_ERRORS.has(entry.name)
+              ? `name is a formula error (${entry.name})`
+              : 'name has no visible character',
       })
     for (const f of Object.keys(LIMITS) as Field[]) {
       if (entry[f].length > LIMITS[f]) {

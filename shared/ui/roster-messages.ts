@@ -8,7 +8,7 @@ import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS, type RosterProblemCode } from '..
 
 export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, string>> = {
   'zh-CN': {
-    name_empty: '姓名为空或是公式错误值（如 #N/A）',
+    name_empty: '姓名为空（或只有看不见的字符）或是公式错误值（如 #N/A）',
     too_long: '超过 {limit} 个字符',
     phone_invalid:
       '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）；若为科学计数法（如 1.38E+10），请把该列设为文本后重新导出',
@@ -36,7 +36,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     xlsx_damaged: 'XLSX 文件已损坏',
   },
   en: {
-    name_empty: 'The name is empty or a formula error (such as #N/A)',
+    name_empty:
+      'The name is empty (or only characters that do not show) or a formula error (such as #N/A)',
     too_long: 'Longer than {limit} characters',
     phone_invalid:
       'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start); if it is in scientific notation (such as 1.38E+10): in Excel, format the column as Text and export again',

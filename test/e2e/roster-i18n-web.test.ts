@@ -80,7 +80,7 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
       .toBe('名单导入')
     await importRoster()
     expect(await problemTable()).toEqual([
-      ['3', '姓名', '姓名为空或是公式错误值（如 #N/A）'],
+      ['3', '姓名', '姓名为空（或只有看不见的字符）或是公式错误值（如 #N/A）'],
       [
         '4',
         '电话',
@@ -128,7 +128,11 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
         'Nothing imported yet: 3 rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
       )
     expect(await problemTable()).toEqual([
-      ['3', 'Name', 'The name is empty or a formula error (such as #N/A)'],
+      [
+        '3',
+        'Name',
+        'The name is empty (or only characters that do not show) or a formula error (such as #N/A)',
+      ],
       [
         '4',
         'Phone',

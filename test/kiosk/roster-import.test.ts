@@ -330,6 +330,22 @@ describe('row problems as codes, at the row the spreadsheet shows', () => {
     expect(r.errors[0]?.message).toBe('name is empty') // English, for the log only
   })
 
+  it('a name of only blank-looking characters, as a WeChat nickname that looks empty', async () => {
+    // Hangul fillers (ㅤ, the "blank" WeChat nickname), a braille blank, ideographic and
+    // no-break spaces, a soft hyphen, a variation selector, a zero-width joiner between spaces:
+    // each greeted a guest as "欢迎 ！" and listed a row with no name at the desk.
+    const blanks = ['\u3164', '\u3164\u3164', '\u115f\u1160', '\uffa0', '\u2800', '\u3000\u00a0']
+    const more = ['\u00ad', '\ufe0f', ' \u200d ', '\u034f']
+    const all = [...blanks, ...more]
+    const r = await csv('name,code', ...all.map((n, i) => `${n},C${i}`), 'ㅤ김민준,K1', '🎉,K2')
+    expect(problems(r)).toEqual(
+      all.map((_, i) => ({ row: i + 2, column: 'name', code: 'name_empty', params: {} })),
+    )
+    expect(r.errors[0]?.message).toBe('name has no visible character')
+    // A name with something to see stays, blank marks and all; an emoji alone is a name.
+    expect(r.rows.map((e) => e.name)).toEqual(['ㅤ김민준', '🎉'])
+  })
+
   it('a cell longer than its column allows, with the limit', async () => {
     const r = await csv(
       'name,company,phone,code',

@@ -249,7 +249,11 @@ describe('roster page', () => {
       new TextDecoder().decode(Uint8Array.from(atob(first.dataBase64), (c) => c.charCodeAt(0))),
     ).toBe('name,phone\n张三,123\n')
     const rows = wrapper.get('[data-testid="roster-errors"]').findAll('tbody td')
-    expect(rows.map((td) => td.text())).toEqual(['3', '姓名', '姓名为空或是公式错误值（如 #N/A）'])
+    expect(rows.map((td) => td.text())).toEqual([
+      '3',
+      '姓名',
+      '姓名为空（或只有看不见的字符）或是公式错误值（如 #N/A）',
+    ])
 
     const skip = wrapper.findAll('button').find((b) => b.text().includes('跳过'))
     await skip?.trigger('click')
