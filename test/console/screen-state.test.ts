@@ -202,6 +202,10 @@ describe('screen numbers and titles', () => {
     expect(tileLabelLength('阿卜杜热西提·买买提')).toBe('short')
     expect(tileLabelLength('长'.repeat(10))).toBe('short')
     expect(tileLabelLength('🎉🎉王小明🎉🎉')).toBe('short')
+    // Marks drawn on the letter before them add no width: Vietnamese accents saved decomposed
+    // (a letter then its marks, as a Mac saves them), Thai vowels and tones.
+    expect(tileLabelLength('Nguyễn Thị Ánh Tuyết'.normalize('NFD'))).toBe('short')
+    expect(tileLabelLength('ณัฐวุฒิ ศักดิ์สิทธิ์ไพบูลย์')).toBe('short')
     expect(tileLabelLength('Guest #123456')).toBe('short')
     // English ones run twice as many characters for the same width.
     expect(tileLabelLength('Bartholomew Fitzgerald-Worthington')).toBe('long')

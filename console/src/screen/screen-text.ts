@@ -74,9 +74,19 @@ export function visitorLabel(t: ScreenTexts, v: { number: number; name: string |
  */
 export function tileLabelLength(label: string): 'short' | 'long' | 'longer' {
   let n = 0
-  for (const ch of label) n += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1
+  for (const ch of label) {
+    if (MARK.test(ch)) continue
+    n += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1
+  }
   return n <= 20 ? 'short' : n <= 34 ? 'long' : 'longer'
 }
+
+/**
+ * A mark drawn on the letter before it, no wider: a Vietnamese name's accents saved decomposed
+ * (`Nguyễn` from a Mac: e, then a circumflex, then a tilde), Thai vowels and tones above and
+ * below, Arabic vowel signs. Counted, they set a name smaller than its width needs.
+ */
+const MARK = /\p{M}/u
 
 /**
  * A long name smaller on up to two lines, a very long one on up to three (screen.css), so the
