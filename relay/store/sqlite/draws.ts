@@ -76,8 +76,9 @@ export class SqliteDrawStore implements DrawStore {
         const bound = statement(
           this.db,
           `SELECT b.openid AS openid, r.name AS name
-             FROM campaign_bindings b JOIN campaign_roster r
-               ON r.campaign_id = b.campaign_id AND r.id = b.registration_id
+             FROM campaign_bindings b JOIN campaigns c ON c.id = b.campaign_id
+               JOIN campaign_roster r
+                 ON r.campaign_id = coalesce(c.roster_key, c.id) AND r.id = b.registration_id
              WHERE b.campaign_id = ?`,
         ).all(campaignId)
         for (const raw of bound) {

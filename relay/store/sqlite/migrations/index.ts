@@ -27,6 +27,7 @@ import { m021Erasures } from './021-erasures'
 import { m022SceneClaims } from './022-scene-claims'
 import { m023ErasureTombstones } from './023-erasure-tombstones'
 import { m024ErasureVisitorIndex } from './024-erasure-visitor-index'
+import { m025RosterKey } from './025-roster-key'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -53,4 +54,5 @@ export const migrations: readonly Migration[] = [
   m022SceneClaims,
   m023ErasureTombstones,
   m024ErasureVisitorIndex,
+  m025RosterKey,
 ]
