@@ -14,6 +14,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import type { StoredRosterEntry } from '../../relay/store/campaign-types'
 import { openSqliteStore, RELAY_DB_FILE } from '../../relay/store/sqlite/store'
+import { turnsDuring } from '../helpers/turns'
+import { eachRosterEntry } from '../../relay/attendance/people'
+import { entriesById, registrationIdOf } from '../../relay/console/roster-routes'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -107,5 +110,40 @@ describe('SQLite roster replace', () => {
     const snap = await store.draws.snapshot('c1')
     expect(snap?.names.get('o1')).toBe('b1')
     await store.close()
+  })
+
+  it('a whole roster read page by page gives the event loop a turn between pages', async () => {
+    // The upload's match against the stored roster, the export's names, the big screens' name
+    // book and the follow-up read every page; on SQLite each page answered at once, so 100 pages
+    // were one task of ~1 s on a small VM, sockets unread.
+    const { store } = await place()
+    await store.campaigns.replaceRoster('c1', entries(100_000, 'g'))
+    let seen = 0
+    const { turns } = await turnsDuring(() =>
+      eachRosterEntry(
+        store.campaigns,
+        'c1',
+        () => (seen = 0),
+        () => seen++,
+      ),
+    )
+    expect(seen).toBe(100_000)
+    // One page is 1,000 entries: a turn at least every other page.
+    expect(turns).toBeGreaterThanOrEqual(50)
+    await store.close()
+  })
+
+  it("an upload's 100,000 rows are matched to ids with turns of the event loop between", async () => {
+    const rows = entries(100_000, 'm').map(({ id: _id, ...r }) => r)
+    // The same guest twice: one registration, the later row in the later place.
+    rows.push({ ...rows[0]!, company: '后来' })
+    const stored = new Map([['code:m1', 'r-kept']])
+    const { result: byId, turns } = await turnsDuring(() => entriesById(rows, stored))
+    expect(turns).toBeGreaterThanOrEqual(10)
+    expect(byId.size).toBe(100_000)
+    expect(byId.get('r-kept')?.name).toBe('m1')
+    const first = registrationIdOf('code:m0')
+    expect(byId.get(first)?.company).toBe('后来')
+    expect([...byId.keys()].at(-1)).toBe(first)
   })
 })

@@ -3,6 +3,7 @@
  * number step the store's appendEvent runs inside the push's own transaction.
  */
 import { randomBytes } from 'node:crypto'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
 import {
@@ -65,8 +66,6 @@ function toRecord(raw: unknown): CampaignRecord {
 
 /** Roster rows written or deleted per transaction, a turn of the event loop after each (~40 ms on one core). */
 export const ROSTER_ROWS_PER_WRITE = 5_000
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 function attempt<T>(fn: () => T): Promise<T> {
   try {
@@ -336,7 +335,14 @@ export class SqliteCampaignStore implements CampaignStore {
     for (const key of keys) if (key !== current && !this.staging.has(key)) await this.dropRows(key)
   }
 
-  readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice> {
+  /**
+   * A page (limit > 0) is read after a turn of the event loop: whoever reads the whole roster
+   * (the upload's match, the export's names, the name book, the follow-up) reads page after page,
+   * which on SQLite were all answered within one task (100 pages: ~1 s on a small VM, the
+   * pushes' sockets unread). A version read (limit 0) is answered at once.
+   */
+  async readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice> {
+    if (limit > 0) await nextTurn()
     return attempt(() => {
       const st = this.rosterRow(campaignId)
       if (st === null) return { version: 0, total: 0, entries: [] }
