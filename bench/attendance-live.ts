@@ -9,7 +9,6 @@
  * whole (no duplicate event id, no short row, its rows between the stats before and after it).
  */
 import type { ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { get, type IncomingMessage } from 'node:http'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { Readable } from 'node:stream'
@@ -18,12 +17,19 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { z } from 'zod'
 import { addOrganizer } from '../relay/console/organizer-admin'
-import type { AttendanceRow } from '../relay/store/attendance'
 import { openRedisStore } from '../relay/store/redis/store'
 import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { postPush, putBenchKiosks, scanXml, spawnBuiltRelay, tempDir, type Backend } from './env'
+import {
+  postPush,
+  putBenchKiosks,
+  scanXml,
+  seedBenchScans,
+  spawnBuiltRelay,
+  tempDir,
+  type Backend,
+} from './env'
 import { percentile, ratio, round, type Results } from './result'
 
 const KIOSKS = 200
@@ -45,28 +51,8 @@ const kioskId = (i: number) => `booth-${String(i).padStart(3, '0')}`
 /** `rows` scans over the booths, straight into the store, and two organizers; closed after. */
 async function seed(store: RelayStore, rows: number): Promise<[string, string]> {
   await putBenchKiosks(store, KIOSKS, kioskId)
-  const seqs = new Array<number>(KIOSKS).fill(0)
+  await seedBenchScans(store, rows, KIOSKS, kioskId)
   const now = Date.now()
-  for (let from = 0; from < rows; from += 5000) {
-    const batch: AttendanceRow[] = []
-    for (let i = from; i < Math.min(rows, from + 5000); i++) {
-      const k = i % KIOSKS
-      const receivedAt = now - Math.floor(Math.random() * 3_600_000)
-      batch.push({
-        kioskId: kioskId(k),
-        seq: ++seqs[k]!,
-        id: `ev_${randomBytes(16).toString('hex')}`,
-        event: i % 7 === 0 ? 'subscribe' : 'scan',
-        openid: `o${String(Math.floor(Math.random() * 200_000)).padStart(27, '0')}`,
-        scene: `${kioskId(k)}:${randomBytes(6).toString('base64url')}`,
-        ticket: `gQ${randomBytes(24).toString('base64url')}`,
-        fallback: false,
-        createTime: Math.floor(receivedAt / 1000),
-        receivedAt,
-      })
-    }
-    await store.attendance.seed(batch)
-  }
   const a = await addOrganizer(store, 'alice', now)
   const b = await addOrganizer(store, 'bob', now)
   return [a, b]

@@ -3,7 +3,7 @@
  * WeChat-signed plain pushes. The kiosk side is in kiosk-sink-child.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,6 +16,7 @@ import { startRelay, type RelayHandle } from '../relay/server'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { CAMPAIGN_DEFAULTS, type CampaignInput } from '../shared/campaign'
 import type { RelayStore } from '../relay/store/types'
+import type { AttendanceRow } from '../relay/store/attendance'
 import { openStore } from '../relay/store/open-store'
 
 export const TOKEN = 'benchToken123'
@@ -135,6 +136,40 @@ export async function putBenchKiosks(
       sceneRanges: [],
       now: 1,
     })
+  }
+}
+
+/**
+ * `rows` scans over `kiosks` booths straight into the store's attendance (batches of 5,000),
+ * received within the last hour, one in 7 a subscribe, over 200,000 possible visitors.
+ */
+export async function seedBenchScans(
+  store: Pick<RelayStore, 'attendance'>,
+  rows: number,
+  kiosks: number,
+  kioskId: (i: number) => string,
+): Promise<void> {
+  const seqs = new Array<number>(kiosks).fill(0)
+  const now = Date.now()
+  for (let from = 0; from < rows; from += 5000) {
+    const batch: AttendanceRow[] = []
+    for (let i = from; i < Math.min(rows, from + 5000); i++) {
+      const k = i % kiosks
+      const receivedAt = now - Math.floor(Math.random() * 3_600_000)
+      batch.push({
+        kioskId: kioskId(k),
+        seq: ++seqs[k]!,
+        id: `ev_${randomBytes(16).toString('hex')}`,
+        event: i % 7 === 0 ? 'subscribe' : 'scan',
+        openid: `o${String(Math.floor(Math.random() * 200_000)).padStart(27, '0')}`,
+        scene: `${kioskId(k)}:${randomBytes(6).toString('base64url')}`,
+        ticket: `gQ${randomBytes(24).toString('base64url')}`,
+        fallback: false,
+        createTime: Math.floor(receivedAt / 1000),
+        receivedAt,
+      })
+    }
+    await store.attendance.seed(batch)
   }
 }
 

@@ -40,6 +40,7 @@ import { benchScreenLongRun } from './screen-long-run'
 import { benchTicketBudget } from './ticket-budget'
 import { benchErasure } from './erasure'
 import { benchSeason } from './season'
+import { benchSmallVm } from './small-vm'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -83,6 +84,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['tickets', benchTicketBudget],
   ['erasure', benchErasure],
   ['season', benchSeason],
+  ['small-vm', benchSmallVm],
 ]
 
 async function main(): Promise<void> {
