@@ -102,6 +102,41 @@ describe('SQLite roster replace', () => {
     expect(rowsOnDisk(data)).toBe(5)
   })
 
+  it('rows left by a crashed upload are deleted by the next one, the roster read meanwhile intact', async () => {
+    // A relay stopped (crash, power cut) in the middle of an upload leaves its slices under a
+    // key no campaign points at; stopped after the switch, the old roster's rows, or a roster
+    // from before migration 25 under the campaign's own id. The next upload drops them all.
+    const { data, store } = await place()
+    const kept = await store.campaigns.replaceRoster('c1', entries(7, 'kept'))
+    if (kept === null || kept === 'stale') throw new Error('no roster')
+    await store.close()
+    const db = new Database(join(data, RELAY_DB_FILE))
+    const insert = db.prepare(
+      `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    db.transaction(() => {
+      for (const key of ['c1/cut-mid-upload', 'c1/old-after-switch', 'c1'])
+        entries(12_000, key).forEach((e, i) =>
+          insert.run(key, i, e.id, e.name, e.company, e.phone, e.code),
+        )
+      // Another campaign whose id starts with this one's: none of its rows go.
+      entries(3, 'other').forEach((e, i) =>
+        insert.run('c1-other', i, e.id, e.name, e.company, e.phone, e.code),
+      )
+    })()
+    db.close()
+    const reopened = openSqliteStore({ data })
+    const before = await reopened.campaigns.readRoster('c1', 0, 100)
+    expect(before.entries.map((e) => e.id)).toEqual(entries(7, 'kept').map((e) => e.id))
+    const state = await reopened.campaigns.replaceRoster('c1', entries(4, 'next'))
+    if (state === null || state === 'stale') throw new Error('not replaced')
+    const after = await reopened.campaigns.readRoster('c1', 0, 100)
+    expect(after.entries.map((e) => e.id)).toEqual(entries(4, 'next').map((e) => e.id))
+    await reopened.close()
+    expect(rowsOnDisk(data)).toBe(4 + 3)
+  })
+
   it('a draw still names its winners from the current roster', async () => {
     const { store } = await place()
     await store.campaigns.replaceRoster('c1', entries(3, 'a'))
