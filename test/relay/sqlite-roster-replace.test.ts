@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import type { StoredRosterEntry } from '../../relay/store/campaign-types'
 import { openSqliteStore, RELAY_DB_FILE } from '../../relay/store/sqlite/store'
+import { ROSTER_ROWS_PER_WRITE } from '../../relay/store/sqlite/campaigns'
 import { turnsDuring } from '../helpers/turns'
 import { eachRosterEntry } from '../../relay/attendance/people'
 import { entriesById, registrationIdOf } from '../../relay/console/roster-routes'
@@ -135,6 +136,43 @@ describe('SQLite roster replace', () => {
     expect(after.entries.map((e) => e.id)).toEqual(entries(4, 'next').map((e) => e.id))
     await reopened.close()
     expect(rowsOnDisk(data)).toBe(4 + 3)
+  })
+
+  it('an upload that drops leftovers never drops the roster another upload just made current', async () => {
+    // Upload A (two slices) is being written; B starts with an If-Match of the roster before A,
+    // and first drops rows A never saw (a failed upload's, being dropped): A is made current
+    // meanwhile. B, once past them, must not take A's rows for leftovers (it read the current
+    // roster's key before A's switch), and B itself then goes stale: A's roster is the one kept.
+    const { data, store } = await place()
+    const first = await store.campaigns.replaceRoster('c1', entries(10, 'first'))
+    if (first === null || first === 'stale') throw new Error('no roster')
+    const a = store.campaigns.replaceRoster('c1', entries(ROSTER_ROWS_PER_WRITE + 5, 'a'))
+    // A turn of the loop: A's first slice is written, A not yet current.
+    await new Promise((resolve) => setImmediate(resolve))
+    // '!' sorts before every key an upload makes (base64url): B drops these before A's key.
+    const db = new Database(join(data, RELAY_DB_FILE))
+    const insert = db.prepare(
+      `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    db.transaction(() =>
+      entries(30_000, 'failed').forEach((e, i) =>
+        insert.run('c1/!failed', i, e.id, e.name, e.company, e.phone, e.code),
+      ),
+    )()
+    db.close()
+    const b = store.campaigns.replaceRoster('c1', entries(3, 'b'), [first.version])
+    const stateA = await a
+    if (stateA === null || stateA === 'stale') throw new Error('A not replaced')
+    expect(await b).toBe('stale')
+    const now = await store.campaigns.readRoster('c1', 0, 100)
+    expect(now.version).toBe(stateA.version)
+    expect(now.total).toBe(ROSTER_ROWS_PER_WRITE + 5)
+    expect(now.entries.map((e) => e.id)).toEqual(entries(100, 'a').map((e) => e.id))
+    const last = await store.campaigns.readRoster('c1', ROSTER_ROWS_PER_WRITE, 100)
+    expect(last.entries).toHaveLength(5)
+    await store.close()
+    expect(rowsOnDisk(data)).toBe(ROSTER_ROWS_PER_WRITE + 5)
   })
 
   it('a draw still names its winners from the current roster', async () => {

@@ -323,7 +323,6 @@ export class SqliteCampaignStore implements CampaignStore {
       `SELECT campaign_id FROM campaign_roster
          WHERE campaign_id > ? AND campaign_id < ? ORDER BY campaign_id LIMIT 1`,
     ).pluck()
-    const current = this.rosterRow(campaignId)?.roster_key ?? campaignId
     const keys = [campaignId]
     // '/' then '0' in ASCII: every `<id>/…` key is between the two; one look-up per key.
     for (let after = `${campaignId}/`; ;) {
@@ -332,7 +331,13 @@ export class SqliteCampaignStore implements CampaignStore {
       keys.push(key)
       after = key
     }
-    for (const key of keys) if (key !== current && !this.staging.has(key)) await this.dropRows(key)
+    for (const key of keys) {
+      // The current key read again before each key: another upload here may have been made
+      // current while an earlier key was dropped (its key no longer staging). A key neither
+      // current nor staging now can never become current (only a staging key is switched to).
+      const current = this.rosterRow(campaignId)?.roster_key ?? campaignId
+      if (key !== current && !this.staging.has(key)) await this.dropRows(key)
+    }
   }
 
   /**
