@@ -644,6 +644,10 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     const other = await createCampaign(c, { name: 'Other' })
     const base = `/console/api/campaigns/${other.id}/draws`
     expect((await c.call('GET', `${base}/${d.id}/winners`)).status).toBe(404)
+    // The record (random bytes, every winner's openid) too: a draw id is no key to it.
+    const record = await c.call('GET', `${base}/${d.id}/record`)
+    expect(record.status).toBe(404)
+    expect(record.text).not.toContain(d.winners[0]?.openid ?? 'no winner')
     const r = await c.call('POST', `${base}/${d.id}/redraw`, { openid: d.winners[0]?.openid })
     expect(r.status).toBe(404)
     expect(drawRecordSchema.array().parse((await c.call('GET', base)).json)).toEqual([])
