@@ -60,6 +60,23 @@ function rowsOnDisk(data: string): number {
   }
 }
 
+/** Rows written under each key straight into the table, as an upload cut short leaves them. */
+function leaveRows(data: string, rows: Array<[key: string, entries: StoredRosterEntry[]]>): void {
+  const db = new Database(join(data, RELAY_DB_FILE))
+  try {
+    const insert = db.prepare(
+      `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    db.transaction(() => {
+      for (const [key, list] of rows)
+        list.forEach((e, i) => insert.run(key, i, e.id, e.name, e.company, e.phone, e.code))
+    })()
+  } finally {
+    db.close()
+  }
+}
+
 describe('SQLite roster replace', () => {
   it('answers other calls while 100,000 guests are written, which read the old roster whole', async () => {
     const { data, store } = await place()
@@ -111,22 +128,13 @@ describe('SQLite roster replace', () => {
     const kept = await store.campaigns.replaceRoster('c1', entries(7, 'kept'))
     if (kept === null || kept === 'stale') throw new Error('no roster')
     await store.close()
-    const db = new Database(join(data, RELAY_DB_FILE))
-    const insert = db.prepare(
-      `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    )
-    db.transaction(() => {
-      for (const key of ['c1/cut-mid-upload', 'c1/old-after-switch', 'c1'])
-        entries(12_000, key).forEach((e, i) =>
-          insert.run(key, i, e.id, e.name, e.company, e.phone, e.code),
-        )
-      // Another campaign whose id starts with this one's: none of its rows go.
-      entries(3, 'other').forEach((e, i) =>
-        insert.run('c1-other', i, e.id, e.name, e.company, e.phone, e.code),
-      )
-    })()
-    db.close()
+    // Plus rows of another campaign whose id starts with this one's: none of them go.
+    leaveRows(data, [
+      ...['c1/cut-mid-upload', 'c1/old-after-switch', 'c1'].map(
+        (key) => [key, entries(12_000, key)] as [string, StoredRosterEntry[]],
+      ),
+      ['c1-other', entries(3, 'other')],
+    ])
     const reopened = openSqliteStore({ data })
     const before = await reopened.campaigns.readRoster('c1', 0, 100)
     expect(before.entries.map((e) => e.id)).toEqual(entries(7, 'kept').map((e) => e.id))
@@ -150,17 +158,7 @@ describe('SQLite roster replace', () => {
     // A turn of the loop: A's first slice is written, A not yet current.
     await new Promise((resolve) => setImmediate(resolve))
     // '!' sorts before every key an upload makes (base64url): B drops these before A's key.
-    const db = new Database(join(data, RELAY_DB_FILE))
-    const insert = db.prepare(
-      `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    )
-    db.transaction(() =>
-      entries(30_000, 'failed').forEach((e, i) =>
-        insert.run('c1/!failed', i, e.id, e.name, e.company, e.phone, e.code),
-      ),
-    )()
-    db.close()
+    leaveRows(data, [['c1/!failed', entries(30_000, 'failed')]])
     const b = store.campaigns.replaceRoster('c1', entries(3, 'b'), [first.version])
     const stateA = await a
     if (stateA === null || stateA === 'stale') throw new Error('A not replaced')
