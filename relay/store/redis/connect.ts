@@ -164,19 +164,29 @@ async function selectDatabase(client: Redis, sub: Redis): Promise<void> {
 
 /**
  * Node's codes for a TLS server certificate the relay does not trust: signed by a CA it was
- * not given (a managed Redis's own CA, a self-signed one), or expired.
+ * not given (a managed Redis's own CA, a self-signed one).
  */
 const UNTRUSTED_CERT =
-  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED)$/
+
+/** A certificate (the server's or one in its chain) outside its dates: no CA file helps. */
+const CERT_OUT_OF_DATE = /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/
 
 /** What to check after a failed connect, by the first error's code: the setting to change. */
-function connectAdvice(err: Error | null): string {
+export function connectAdvice(err: Error | null): string {
   const code = errorCode(err) ?? ''
   if (UNTRUSTED_CERT.test(code)) {
     return (
       "the Redis server's TLS certificate is not signed by a CA the relay trusts: give the CA " +
       'certificate (PEM) with --redis-tls-ca-file (SCANDESK_RELAY_REDIS_TLS_CA_FILE); the relay ' +
       'never skips the check'
+    )
+  }
+  if (CERT_OUT_OF_DATE.test(code)) {
+    return (
+      "the Redis server's TLS certificate (or one in its chain) has expired or is not valid " +
+      "yet: renew it on the Redis side, and check this machine's clock; the relay never skips " +
+      'the check'
     )
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
