@@ -95,6 +95,18 @@ describe('which proxy an address goes through', () => {
     expect(proxyFor('https://example.org', env)).not.toBeNull()
     expect(proxyFor('https://anything', { ...env, no_proxy: '*' })).toBeNull()
   })
+  it('NO_PROXY: a venue network by CIDR (10.0.0.0/8, fd00::/8); an IP is never a name suffix', () => {
+    const lan = { ...env, NO_PROXY: '10.0.0.0/8, 192.168.1.0/24,fd00::/8, 2001:db8:0::7' }
+    expect(proxyFor('https://10.20.30.40', lan)).toBeNull()
+    expect(proxyFor('wss://192.168.1.9:8443/kiosk', lan)).toBeNull()
+    expect(proxyFor('https://192.168.2.9', lan)).not.toBeNull()
+    expect(proxyFor('https://[fd12::5]', lan)).toBeNull()
+    expect(proxyFor('https://[2001:db8::7]', lan)).toBeNull()
+    expect(proxyFor('https://[2001:db8::8]', lan)).not.toBeNull()
+    expect(proxyFor('https://11.0.0.1', lan)).not.toBeNull()
+    // `0.0.5` is no suffix of 10.0.0.5 (IP addresses are not names).
+    expect(proxyFor('https://10.0.0.5', { ...env, NO_PROXY: '0.0.5' })).not.toBeNull()
+  })
   it('loopback never goes through a proxy', () => {
     for (const url of ['http://127.0.0.1:8080', 'ws://localhost:1/kiosk', 'http://[::1]:9'])
       expect(proxyFor(url, env)).toBeNull()

@@ -10,6 +10,7 @@
  * A proxy is always asked to tunnel (CONNECT), for http:// too: it never sees the token.
  */
 import { HttpsProxyAgent } from 'https-proxy-agent'
+import { BlockList, isIP } from 'node:net'
 import type { ProxyAgent } from 'undici'
 import { isLoopbackHost } from '../../../shared/url-rule'
 
@@ -30,18 +31,25 @@ const DEFAULT_PORTS: Record<string, string> = {
 }
 
 /**
- * Whether NO_PROXY (`host`, `.suffix` or `*.suffix`, `host:port`, `*` for all; comma or space
- * separated, case-insensitive) keeps `url` off the proxy. A bare name covers its subdomains too,
- * as curl's does; an IP address only itself.
+ * Whether NO_PROXY (`host`, `.suffix` or `*.suffix`, `host:port`, an IP address, a network as
+ * CIDR `10.0.0.0/8` or `fd00::/8`, `*` for all; comma or space separated, case-insensitive) keeps
+ * `url` off the proxy. A bare name covers its subdomains too, as curl's does; an IP address only
+ * itself or the networks it is in (never as a name's suffix: `0.0.5` is not 10.0.0.5's).
  */
 export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
   if (noProxy === undefined) return false
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '')
   const port = url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? '') : url.port
+  const hostFamily = isIP(host)
   for (const raw of noProxy.split(/[\s,]+/)) {
     let entry = raw.trim().toLowerCase()
     if (entry === '') continue
     if (entry === '*') return true
+    const cidr = /^\[?([0-9a-f.:]+)\]?\/(\d{1,3})$/.exec(entry)
+    if (cidr !== null) {
+      if (hostFamily !== 0 && inNetwork(host, cidr[1] as string, Number(cidr[2]))) return true
+      continue
+    }
     let entryPort: string | null = null
     const withPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry)
     if (withPort !== null) {
@@ -51,9 +59,21 @@ export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
     if (entryPort !== null && entryPort !== port) continue
     entry = entry.replace(/^\[|\]$/g, '').replace(/^\*?\./, '.')
     const bare = entry.startsWith('.') ? entry.slice(1) : entry
-    if (host === bare || host.endsWith(`.${bare}`)) return true
+    if (hostFamily !== 0) {
+      if (isIP(bare) !== 0 && inNetwork(host, bare, isIP(bare) === 4 ? 32 : 128)) return true
+    } else if (host === bare || host.endsWith(`.${bare}`)) return true
   }
   return false
+}
+
+/** Whether the IP address `host` is in `network`/`prefix` (same family; no match otherwise). */
+function inNetwork(host: string, network: string, prefix: number): boolean {
+  const family = isIP(network)
+  if (family === 0 || family !== isIP(host) || prefix > (family === 4 ? 32 : 128)) return false
+  const type = family === 4 ? 'ipv4' : 'ipv6'
+  const list = new BlockList()
+  list.addSubnet(network, prefix, type)
+  return list.check(host, type)
 }
 
 /**
