@@ -27,8 +27,10 @@ const EXTENSIONS = 'csv xlsx xls json log txt db sqlite png jpg pdf zip'.split('
 const FILE_EXTENSION = `(?!\\.(?:${[...EXTENSIONS, ...EXTENSIONS.map((e) => e.toUpperCase())].join('|')})(?![A-Za-z0-9]))`
 
 const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
-  // A user name and password in an address (a proxy's, `http://user:pw@proxy:3128`).
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]*@/gi, `$1${REDACTED}@`],
+  // A user name and password in an address (a proxy's, `http://user:pw@proxy:3128`), or a user
+  // name alone (a token as one); up to the last @ before the path, as a password typed without
+  // percent-encoding may hold one (`user:p@ss@proxy`).
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/]*@/gi, `$1${REDACTED}@`],
   // key=value and "key": "value" pairs (query strings, JSON, ad-hoc messages).
   // (camelCase too: `"relayToken":…` in a settings object quoted whole; `?key=` a screen's.)
   [

@@ -120,6 +120,18 @@ describe('which proxy an address goes through', () => {
     expect(redactText('proxy http://venue:s3cr3t-pass@proxy.corp:3128 refused')).toBe(
       'proxy http://[redacted]@proxy.corp:3128 refused',
     )
+    // Typed without percent-encoding (an @ in the password), or a token as the user name alone.
+    for (const [typed, shown] of [
+      ['http://venue:p@ss#w0rd@proxy.corp:3128', 'http://[redacted]@proxy.corp:3128'],
+      ['http://Zq8tokenX71@proxy.corp:3128/', 'http://[redacted]@proxy.corp:3128/'],
+      // A password with no user name.
+      ['rediss://:s3cr3t@redis.corp:6380', 'rediss://[redacted]@redis.corp:6380'],
+    ])
+      expect(redactText(`proxy ${typed} refused`)).toBe(`proxy ${shown} refused`)
+    // An address with no user part, or an @ after its path, is left as it is.
+    expect(redactText('relay https://relay.example.com/kiosk?to=a@b')).toBe(
+      'relay https://relay.example.com/kiosk?to=a@b',
+    )
   })
 })
 
