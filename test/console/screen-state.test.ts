@@ -206,6 +206,10 @@ describe('screen numbers and titles', () => {
     // (a letter then its marks, as a Mac saves them), Thai vowels and tones.
     expect(tileLabelLength('Nguyễn Thị Ánh Tuyết'.normalize('NFD'))).toBe('short')
     expect(tileLabelLength('ณัฐวุฒิ ศักดิ์สิทธิ์ไพบูลย์')).toBe('short')
+    // A Korean name from a Mac (conjoining jamo, two or three a syllable) is as wide as typed.
+    const korean = '김민준박서연이하'
+    expect(tileLabelLength(korean.normalize('NFD'))).toBe(tileLabelLength(korean))
+    expect(tileLabelLength(korean.normalize('NFD'))).toBe('short')
     expect(tileLabelLength('Guest #123456')).toBe('short')
     // English ones run twice as many characters for the same width.
     expect(tileLabelLength('Bartholomew Fitzgerald-Worthington')).toBe('long')

@@ -74,7 +74,9 @@ export function visitorLabel(t: ScreenTexts, v: { number: number; name: string |
  */
 export function tileLabelLength(label: string): 'short' | 'long' | 'longer' {
   let n = 0
-  for (const ch of label) {
+  // As it reads (NFC): a Korean name from a Mac in conjoining jamo, two or three a syllable
+  // (each below U+2E80, so counted 1), is one syllable a character as typed.
+  for (const ch of label.normalize('NFC')) {
     if (MARK.test(ch)) continue
     n += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1
   }
