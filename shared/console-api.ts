@@ -247,6 +247,12 @@ export const consoleErrorCodes = [
   'not_found',
   'method_not_allowed',
   'conflict',
+  /**
+   * 409 (added after v2): a draw sent with `roundsBefore` found the prize drawn in other rounds
+   * meanwhile (another organizer pressed Draw first); nothing drawn. A client that does not know
+   * it reads 409 `conflict`.
+   */
+  'drawn_meanwhile',
   /** 412: a PUT's If-Match no longer names the stored version (someone else saved first). */
   'precondition_failed',
   'gone',

@@ -90,6 +90,9 @@ export const screenHeartbeatSchema = z.object({
 export type ScreenHeartbeat = z.infer<typeof screenHeartbeatSchema>
 
 /** `POST /console/api/campaigns/<id>/draws`. */
+/** Far above the rounds any prize is drawn in; bounds what a client may claim to have seen. */
+export const MAX_ROUNDS_BEFORE = 100_000
+
 export const drawRequestSchema = z
   .object({
     count: z.number().int().min(1).max(MAX_DRAW_WINNERS),
@@ -97,6 +100,11 @@ export const drawRequestSchema = z
     excludeWinners: z.boolean().default(true),
     /** Only visitors bound to a roster registration, or everyone checked in. */
     rosterOnly: z.boolean().default(false),
+    /**
+     * The rounds of this prize the console saw (added after v2): drawn only while the campaign
+     * still has exactly that many, else 409 `drawn_meanwhile`. Absent: no such check.
+     */
+    roundsBefore: z.number().int().min(0).max(MAX_ROUNDS_BEFORE).optional(),
   })
   .strict()
   // A prize is a name (shared/typed-text.ts); checked on the request only: stored draws still read.

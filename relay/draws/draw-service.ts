@@ -25,7 +25,7 @@ export const newDrawId = (): string => 'd-' + randomBytes(9).toString('base64url
 export type DrawFailure = {
   ok: false
   status: 404 | 409 | 503
-  code: 'not_found' | 'conflict' | 'internal'
+  code: 'not_found' | 'conflict' | 'drawn_meanwhile' | 'internal'
   message: string
   /** Set on a 409 for too few eligible visitors: how many could have been drawn. */
   eligible?: number
@@ -93,6 +93,18 @@ const tooFew = (eligible: number, wanted: number): DrawFailure => ({
   eligible,
 })
 
+/** A prize drawn in `rounds` rounds, where the console that asked saw `seen`. */
+const drawnMeanwhile = (prize: string, rounds: number, seen: number): DrawFailure =>
+  fail(
+    409,
+    'drawn_meanwhile',
+    `"${prize}" has ${rounds} rounds drawn, not the ${seen} this draw was asked after; nothing drawn`,
+  )
+
+/** The campaign's rounds of `prize` (a prize is its trimmed name, as the console counts them). */
+const roundsOf = (draws: readonly DrawRecord[], prize: string): number =>
+  draws.filter((d) => d.prize.trim() === prize.trim()).length
+
 const busy = fail(503, 'internal', 'other draws kept coming in; try again')
 
 export interface DrawBy {
@@ -117,6 +129,12 @@ export async function makeDraw(
     const now = by.clock()
     const snap = await store.snapshot(campaignId)
     if (snap === null) return fail(404, 'not_found', 'no such campaign')
+    // Checked on the snapshot the commit is fenced by: a round stored after it moves the fence,
+    // and the next try's snapshot has it (two consoles expecting the same rounds: one draws).
+    const rounds = roundsOf(snap.draws, req.prize)
+    if (req.roundsBefore !== undefined && rounds !== req.roundsBefore) {
+      return drawnMeanwhile(req.prize, rounds, req.roundsBefore)
+    }
     const excluded = req.excludeWinners ? currentWinners(snap.draws) : new Set<string>()
     const eligible = eligibleOf(snap, req.rosterOnly, excluded)
     if (eligible.length < req.count) return tooFew(eligible.length, req.count)

@@ -159,6 +159,7 @@ describe('the draws panel', () => {
       count: 2,
       excludeWinners: true,
       rosterOnly: true,
+      roundsBefore: 0,
     })
     const names = wrapper.findAll('[data-testid="draw-winner-name"]').map((w) => w.text())
     expect(names).toEqual(['来宾 #7', '<b>张三</b>'])
@@ -268,6 +269,53 @@ describe('the draws panel', () => {
     await wrapper.get('[data-testid="draw-again-confirm"]').trigger('click')
     await flushPromises()
     expect(fake.api.makeDraw).toHaveBeenCalledTimes(1)
+  })
+
+  it('another organizer’s round stored first (409 drawn_meanwhile): reads the draws, says so, draws nothing', async () => {
+    // Two laptops press Draw for 一等奖 at the same moment: both read no round, both send
+    // roundsBefore 0; the relay draws one and refuses the other, which shows the round drawn
+    // and asks "again?" on the next press (then sending the one round it now knows of).
+    for (const [locale, text] of [
+      ['zh-CN', '其他组织者刚刚抽了「一等奖」（见下方），这次没有抽奖；如需再抽一轮，请再按一次'],
+      [
+        'en',
+        'Another organizer just drew “一等奖” (below); nothing was drawn now. Press again to draw another round',
+      ],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      const theirs = record({ id: 'd-bob', organizer: 'bob' })
+      // Read on opening, before the draw, and after the refusal.
+      fake.api.draws.mockResolvedValueOnce([]).mockResolvedValueOnce([]).mockResolvedValue([theirs])
+      fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('drawn_meanwhile', 409))
+      const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+      i18n.global.locale.value = locale
+      await flushPromises()
+      await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      expect(fake.api.makeDraw).toHaveBeenCalledWith('c1', {
+        prize: '一等奖',
+        count: 1,
+        excludeWinners: true,
+        rosterOnly: false,
+        roundsBefore: 0,
+      })
+      expect(fake.api.draws).toHaveBeenCalledTimes(3)
+      expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(text)
+      expect(wrapper.find('[data-draw="d-bob"]').exists()).toBe(true)
+      expect(wrapper.find('[data-testid="draw-news"]').text()).toBe('')
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      expect(wrapper.get('[data-testid="draw-again"]').text()).toContain('bob')
+      fake.api.makeDraw.mockResolvedValueOnce(record({ id: 'd-2' }))
+      await wrapper.get('[data-testid="draw-again-confirm"]').trigger('click')
+      await flushPromises()
+      expect(fake.api.makeDraw).toHaveBeenLastCalledWith(
+        'c1',
+        expect.objectContaining({ prize: '一等奖', roundsBefore: 1 }),
+      )
+      wrapper.unmount()
+    }
   })
 
   it('an answer lost on the way back: reads the draws again, says it was drawn, and asks before another', async () => {

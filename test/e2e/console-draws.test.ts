@@ -6,6 +6,8 @@
  * stored record; asked for more winners than there are eligible, it says how many there were.
  * The prize stays in the field after a draw: pressing the button again for a prize already drawn
  * asks first (how many were drawn for it, when, by whom) and draws nothing until confirmed.
+ * Another organizer's round of the prize stored between the page's read and its draw: refused,
+ * nothing drawn, and the page says so and lists that round.
  * Screenshot: test-artifacts/console-draws.png (1440×900).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -302,5 +304,47 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     )
     expect(await ask.count()).toBe(0)
     expect(problems).toEqual([])
+  }, 60_000)
+
+  it('two organizers press Draw for one prize at once: one round, and this page says bob drew it', async () => {
+    // Bob's draw lands between this page's read of the draws and its own draw request: the
+    // relay refuses it (409 drawn_meanwhile, the rounds it saw are out of date), nothing drawn.
+    let bobs = 0
+    const path = `/console/api/campaigns/${encodeURIComponent(campaignId)}/draws`
+    await page.route(`**${path}`, async (route) => {
+      if (route.request().method() === 'POST' && bobs === 0) {
+        bobs++
+        const made = await bob.call('POST', path, { prize: '特等奖', count: 1 })
+        expect(made.status).toBe(201)
+      }
+      await route.continue()
+    })
+    try {
+      await page.fill('[data-testid="draw-prize"]', '特等奖')
+      await page.fill('[data-testid="draw-count"]', '1')
+      await page.click('[data-testid="draw-start"]')
+      const error = page.locator('[data-testid="draw-error"]')
+      await error.waitFor()
+      expect(await error.textContent()).toContain(
+        '其他组织者刚刚抽了「特等奖」（见下方），这次没有抽奖',
+      )
+      const rounds = (await relay.store.draws.list(campaignId)).filter((d) => d.prize === '特等奖')
+      expect(rounds.map((d) => d.organizer)).toEqual(['bob'])
+      // The page read the draws again: bob's round is listed.
+      const id = rounds[0]?.id ?? ''
+      await page.locator(`[data-draw="${id}"]`).waitFor()
+      await waitForStill(page)
+      await page
+        .locator('[data-testid="draws-panel"]')
+        .screenshot({ path: resolve(ARTIFACTS, 'console-draw-meanwhile.png') })
+      // The next press asks about bob's round instead of drawing.
+      await page.click('[data-testid="draw-start"]')
+      const ask = page.locator('[data-testid="draw-again"]')
+      await ask.waitFor()
+      expect(await ask.textContent()).toContain('bob')
+      expect(problems).toEqual([])
+    } finally {
+      await page.unroute(`**${path}`)
+    }
   }, 60_000)
 })

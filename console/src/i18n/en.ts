@@ -493,6 +493,8 @@ export const en: MessageSchema = {
         '“{prize}” was drawn already (rounds: {rounds}, winners: {winners}; latest {at} by {organizer}). Another round draws new winners and plays them on the draw screen.',
       again: 'Draw {count} more',
       drawnNews: '“{prize}” drawn: {n} winner, below | “{prize}” drawn: {n} winners, listed below',
+      drawnMeanwhile:
+        'Another organizer just drew “{prize}” (below); nothing was drawn now. Press again to draw another round',
       drawnAnswerLost:
         'The connection dropped, but this round of “{prize}” was drawn and saved (below) and plays on the draw screen; no need to draw again',
       lostNotDrawn: '{error}. The draws were read again: this round is not among them',
@@ -529,6 +531,8 @@ export const en: MessageSchema = {
       'The relay no longer has this (it may have been deleted or revoked). Reload the page and try again',
     conflict:
       'This clashes with what the relay already has; nothing was saved. Reload the page to see the latest, then try again',
+    drawn_meanwhile:
+      'Someone else drew this prize just now; nothing was drawn. Reload the page to see it',
     precondition_failed: 'Someone else changed this in the meantime; nothing was saved',
     gone: 'This is no longer valid. Reload the page and try again',
     rate_limited: 'Too many requests; try again shortly',

@@ -466,6 +466,8 @@ export const zhCN = {
         '「{prize}」已抽过 {rounds} 轮，共 {winners} 位中奖者（最近一轮：{at}，{organizer}）。再抽一轮会另外抽出中奖者，并在抽奖大屏播放。',
       again: '再抽 {count} 位',
       drawnNews: '“{prize}”已抽出 {n} 位中奖者，名单见下方',
+      drawnMeanwhile:
+        '其他组织者刚刚抽了「{prize}」（见下方），这次没有抽奖；如需再抽一轮，请再按一次',
       drawnAnswerLost:
         '连接中断，但「{prize}」这一轮已经抽出并保存（见下方），抽奖大屏会播放它；无需重抽',
       lostNotDrawn: '{error}。列表已重新读取，其中没有这一轮',
@@ -497,6 +499,7 @@ export const zhCN = {
     bad_request: '输入有误，请检查后重试',
     not_found: '中继上已没有这一项（可能已被删除或撤销）。请刷新页面后再试',
     conflict: '与中继上已有的内容冲突，没有保存。请刷新页面查看最新情况后再试',
+    drawn_meanwhile: '其他组织者刚刚抽了这个奖项，这次没有抽奖；请刷新页面查看',
     precondition_failed: '其他人已先修改了这里，本次未保存',
     gone: '这一项已失效。请刷新页面后再试',
     rate_limited: '操作过于频繁，请稍后再试',

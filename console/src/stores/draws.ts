@@ -78,6 +78,10 @@ export const useDrawsStore = defineStore('console-draws', () => {
    * Unless `again` (the organizer confirmed another round), the draws are read first: a prize
    * another organizer drew since the last read (the list is polled every few seconds) answers
    * `'drawn-before'`, nothing drawn, so two laptops at the stage do not draw one prize twice.
+   * Either way the request says how many rounds of the prize this page knows of
+   * (`roundsBefore`): the relay refuses it, 409 `drawn_meanwhile`, nothing drawn, when another
+   * round was stored meanwhile (two presses at the same moment); the draws are then read again
+   * (the round shows below, and the next press asks "again?").
    */
   async function draw(request: DrawRequest, again = false): Promise<DrawOutcome | null> {
     const id = campaignId.value
@@ -88,11 +92,16 @@ export const useDrawsStore = defineStore('console-draws', () => {
         await open(id)
         if (ofPrize(request.prize).length > 0) return 'drawn-before'
       }
-      const record = await api.makeDraw(id, request)
+      const record = await api.makeDraw(id, {
+        ...request,
+        roundsBefore: ofPrize(request.prize).length,
+      })
       keep(record)
       return record
     } catch (e) {
-      if (answerMayBeLost(toConsoleError(e)) && campaignId.value === id) await open(id)
+      const error = toConsoleError(e)
+      const stale = error.code === 'drawn_meanwhile'
+      if ((stale || answerMayBeLost(error)) && campaignId.value === id) await open(id)
       throw e
     } finally {
       busy.value = false
