@@ -52,8 +52,11 @@ export async function loadPeople(
     r.campaignId === undefined ? null : (byCampaign.get(r.campaignId)?.get(r.openid) ?? null)
 }
 
-/** The roster's bound entries, by openid. */
-async function boundPeople(
+/**
+ * The roster's bound entries, by openid (`openidOf`: registration id → openid), all of one
+ * roster version (eachRosterEntry).
+ */
+export async function boundPeople(
   campaigns: Pick<CampaignStore, 'readRoster'>,
   campaignId: string,
   openidOf: ReadonlyMap<string, string>,

@@ -28,6 +28,7 @@ import {
   mayHaveBeenSent,
   sendCustomText,
 } from '../../shared/wechat/follow-up'
+import { boundPeople } from '../attendance/people'
 import type { CampaignDirectory } from '../campaign-directory'
 import { FollowUpCampaigns, type CampaignsRead } from './campaigns'
 import { errorMessage, LogLimiter, type Logger } from '../log'
@@ -1033,15 +1034,13 @@ export class FollowUpWorker {
     const bindings = (await campaigns.bindings(campaignId)).filter((b) => openids.has(b.openid))
     const out = new Map<string, string>()
     if (bindings.length === 0) return out
-    const byRegistration = new Map(bindings.map((b) => [b.registrationId, b.openid]))
-    const first = await campaigns.readRoster(campaignId, 0, 1)
-    for (let offset = 0; offset < first.total; offset += 1000) {
-      const slice = await campaigns.readRoster(campaignId, offset, 1000)
-      for (const e of slice.entries) {
-        const openid = byRegistration.get(e.id)
-        if (openid !== undefined) out.set(openid, e.name)
-      }
-    }
+    // All of one roster version: one replaced between two pages is read again.
+    const people = await boundPeople(
+      campaigns,
+      campaignId,
+      new Map(bindings.map((b) => [b.registrationId, b.openid])),
+    )
+    for (const [openid, person] of people) out.set(openid, person.name)
     return out
   }
 }

@@ -21,15 +21,14 @@
  *   that read, or as soon as a screen that then held it goes.
  */
 import { searchFold } from '../../shared/roster/search-key'
+import { eachRosterEntry } from '../attendance/people'
 import type { RelayStore, StoreChange } from '../store/types'
-
-const PAGE = 1000
 
 /** A campaign's book that nothing holds is dropped this long after its last use. */
 export const NAME_BOOK_IDLE_MS = 10 * 60_000
 
 interface Book {
-  /** The roster version read (of its first page: a roster swapped mid-read is older). */
+  /** The roster version read (a roster swapped mid-read is read again: eachRosterEntry). */
   version: number
   /** registration id → name */
   names: Map<string, string>
@@ -207,18 +206,17 @@ export class NameBook {
 
   private async read(campaignId: string): Promise<Book> {
     const names = new Map<string, string>()
-    let version: number | undefined
-    for (let offset = 0; ;) {
-      const slice = await this.store.campaigns.readRoster(campaignId, offset, PAGE)
-      version ??= slice.version
-      for (const e of slice.entries) names.set(e.id, e.name)
-      offset += slice.entries.length
-      if (slice.entries.length === 0 || offset >= slice.total) break
-    }
+    // All of one version: a roster replaced between two pages is read again.
+    const version = await eachRosterEntry(
+      this.store.campaigns,
+      campaignId,
+      () => names.clear(),
+      (e) => names.set(e.id, e.name),
+    )
     const bound = new Map<string, string>()
     const bindings = await this.store.campaigns.bindings(campaignId)
     // Latest wins for an openid bound twice, as the store keeps it.
     for (const b of [...bindings].sort((x, y) => x.at - y.at)) bound.set(b.openid, b.registrationId)
-    return { version: version ?? 0, names, bound, folded: new Map() }
+    return { version, names, bound, folded: new Map() }
   }
 }

@@ -144,13 +144,17 @@ export class SlowSandboxClient extends WechatClient {
 }
 
 /**
- * A relay on SQLite whose follow-up worker (timed by `followUp`) calls a sandbox that pushes its
- * scans to it, and the console signed in; both are stopped with the test bed.
+ * A relay on SQLite (or `backend`) whose follow-up worker (timed by `followUp`) calls a sandbox
+ * that pushes its scans to it, and the console signed in; both are stopped with the test bed.
  */
-export async function sandboxRelay(bed: RelayTestBed, followUp: Partial<FollowUpWorkerOptions>) {
+export async function sandboxRelay(
+  bed: RelayTestBed,
+  followUp: Partial<FollowUpWorkerOptions>,
+  backend: Backend = 'sqlite',
+) {
   const sandbox = await followUpSandbox()
   bed.cleanups.push(() => sandbox.close())
-  const relay = await startOn(bed.placeFor('sqlite'), { followUp }, { wechat: wechatOf(sandbox) })
+  const relay = await startOn(bed.placeFor(backend), { followUp }, { wechat: wechatOf(sandbox) })
   bed.cleanups.push(() => relay.close())
   sandbox.setPushUrl(`${relay.url}/wechat`)
   return { sandbox, relay, c: await signIn(relay) }
