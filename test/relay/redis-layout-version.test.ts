@@ -3,7 +3,8 @@
  * refuses at start a Redis a newer relay has marked (a relay rolled back, or the older half of a
  * rolling deploy started again) and changes nothing there, upgrades one with no marker (the
  * current layout, or the one before the Cluster key names), and a relay already running sees
- * at its health probe that a newer one has taken the data over.
+ * at its health probe that a newer one has taken the data over. On a Redis Cluster too (whose data
+ * never had the layout before the Cluster key names): refused with nothing written, marked.
  */
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ import { StoreLostError, type RelayStore } from '../../relay/store/types'
 import { DatabaseTooNewError } from '../../shared/server/migrate'
 import { storePlaces } from './store-backends'
 
-const at = storePlaces('layout')
+const at = storePlaces('layout', { cluster: true })
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -31,7 +32,21 @@ async function open(prefix: string): Promise<RelayStore> {
   return store
 }
 
-/** Every key under `prefix` with its type and content: what "changes nothing" compares. */
+/** What opening a store at `url` under `prefix` threw (one that opens fails the test). */
+function refusal(url: string, prefix: string): Promise<unknown> {
+  return openRedisStore({ url, prefix }).then(
+    (s) => {
+      cleanups.push(() => s.close())
+      throw new Error('the store opened')
+    },
+    (err: unknown) => err,
+  )
+}
+
+/**
+ * Every key under `prefix` with its type and content: what "changes nothing" compares. `r`: a
+ * single Redis, or a Cluster's node (its own keys: every node's dump together is the Cluster's).
+ */
 async function dump(r: Redis, prefix: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {}
   const keys = (await r.keys(`*${prefix}*`)).sort()
@@ -83,13 +98,7 @@ describe('redis layout marker', () => {
     await oldKiosk(r, p)
     const before = await dump(r, p)
 
-    const refused = await openRedisStore({ url: at.redis.url, prefix: p }).then(
-      (s) => {
-        cleanups.push(() => s.close())
-        throw new Error('the store opened')
-      },
-      (err: unknown) => err,
-    )
+    const refused = await refusal(at.redis.url, p)
     expect(refused).toBeInstanceOf(DatabaseTooNewError)
     expect((refused as Error).message).toBe(
       `relay Redis data under prefix ${p} is version ${REDIS_LAYOUT + 1}, newer than this ` +
@@ -125,5 +134,39 @@ describe('redis layout marker', () => {
     expect((failed as Error).message).toMatch(
       new RegExp(`layout ${REDIS_LAYOUT + 1}, newer than this relay knows \\(${REDIS_LAYOUT}\\)`),
     )
+  })
+})
+
+describe('redis layout marker on a Redis Cluster', () => {
+  /** The Cluster's keys under `prefix`, node by node (every node a master). */
+  const dumpCluster = (prefix: string) =>
+    Promise.all(at.cluster.nodes.map((n) => dump(n.admin, prefix)))
+  const marker = async (p: string) => {
+    const key = `{${p}g}:layout`
+    return { key, node: (await at.cluster.ownerOf(key)).master.admin }
+  }
+
+  it('a relay marks the layout of a Cluster with no marker', async () => {
+    const p = at.prefix()
+    const { key, node } = await marker(p)
+    expect(await node.get(key)).toBeNull()
+    const store = await openRedisStore({ url: at.cluster.url, prefix: p })
+    cleanups.push(() => store.close())
+    expect(await node.get(key)).toBe(String(REDIS_LAYOUT))
+  })
+
+  it('refuses a Cluster a newer relay marked, and writes nothing on any node', async () => {
+    const p = at.prefix()
+    const { key, node } = await marker(p)
+    await node.set(key, String(REDIS_LAYOUT + 1))
+    const before = await dumpCluster(p)
+    expect(before.flatMap((d) => Object.keys(d))).toEqual([key])
+
+    const refused = await refusal(at.cluster.url, p)
+    expect(refused).toBeInstanceOf(DatabaseTooNewError)
+    expect((refused as Error).message).toMatch(
+      `relay Redis data under prefix ${p} is version ${REDIS_LAYOUT + 1}, newer than this program`,
+    )
+    expect(await dumpCluster(p)).toEqual(before)
   })
 })
