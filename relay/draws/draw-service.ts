@@ -110,9 +110,14 @@ const busy = fail(503, 'internal', 'other draws kept coming in; try again')
 export interface DrawBy {
   organizer: string
   /**
-   * The relay's clock, read for each try just before its snapshot: the draw's time is then
-   * after every check-in it drew among, and before any it did not (the export's "received
-   * before the draw's time"), however long the request or a lost race took.
+   * The relay's clock, read for each try just before its snapshot, however long the request or
+   * a lost race took. The draw drew among the check-ins stored when the snapshot was read, and
+   * is dated when the clock was: a check-in whose write lands between the two (on Redis,
+   * another instance's push; a push is dated at its receipt, before its write) is in the pool
+   * yet dated just after the draw, and one received just before the clock read but written
+   * after the snapshot is dated before it yet not in the pool. Only such check-ins, received
+   * around the draw's time, are on the "wrong" side of it; the re-check from the exports
+   * settles them by the eligible hash (docs/DESIGN.md "Draws": re-checking a disputed draw).
    */
   clock: () => number
 }
