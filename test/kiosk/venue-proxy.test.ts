@@ -204,6 +204,21 @@ describe('a booth behind the venue’s HTTP proxy', () => {
     expect(proxy.tunnels()).toBe(0)
   })
 
+  it('a token as the proxy’s user name alone (http://token@proxy): the link and Test connection’s health check both send it', async () => {
+    const p = await startPlatform()
+    const proxy = await startProxy(Number(new URL(p.relay.url).port), { credentials: 'vt%1:' })
+    vi.stubEnv('HTTP_PROXY', `http://vt%251@${proxy.address}`)
+    const { core } = await kioskOn(p, { relayUrl: relayThroughName(p.relay.url) })
+    await waitFor(() => core.status().relay.state === 'connected', 'the link through the proxy')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    // The health check is a fetch (undici), the link a websocket (https-proxy-agent).
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toMatchObject({ ok: true })
+    expect(proxy.refused()).toBe(0)
+  })
+
   it('NO_PROXY and loopback go direct: the proxy sees no tunnel', async () => {
     const p = await startPlatform()
     const proxy = await startProxy(Number(new URL(p.relay.url).port))

@@ -164,12 +164,27 @@ export const netFetch: typeof fetch = async (input, init) => {
   const undici = await import('undici')
   let dispatcher = fetchAgents.get(proxy.href)
   if (dispatcher === undefined) {
-    dispatcher = new undici.ProxyAgent({ uri: proxy.href, proxyTunnel: true })
+    const token = proxyAuthorization(proxy)
+    dispatcher = new undici.ProxyAgent({
+      uri: proxy.href,
+      proxyTunnel: true,
+      ...(token === undefined ? {} : { token }),
+    })
     fetchAgents.set(proxy.href, dispatcher)
   }
   // undici's own fetch: Node's global one is a different undici copy, whose dispatcher
   // interface this ProxyAgent need not match.
   return undici.fetch(target, { ...(init as Parameters<typeof undici.fetch>[1]), dispatcher })
+}
+
+/**
+ * The Proxy-Authorization the proxy's address carries, as https-proxy-agent (the link) sends it:
+ * with a user name alone too (`http://token@proxy`), which undici's ProxyAgent would leave out.
+ */
+function proxyAuthorization(proxy: URL): string | undefined {
+  if (proxy.username === '' && proxy.password === '') return undefined
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+  return `Basic ${Buffer.from(credentials).toString('base64')}`
 }
 
 /** Drops kept agents (tests that change the environment between cases). */
