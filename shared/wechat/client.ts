@@ -3,7 +3,7 @@
 // retry once on a bad token.
 import { z } from 'zod'
 import { WechatApiError, WechatHttpError } from './errors'
-import { parseResponse, requestJson } from './http'
+import { parseResponse, requestJson, type AddressFetch } from './http'
 import {
   qrCodeLifetime,
   qrCreateResponseSchema,
@@ -30,7 +30,7 @@ export interface WechatClientOptions {
   busyRetries?: number
   /** First backoff delay after -1; doubles each retry. Default 500 ms. */
   busyBackoffMs?: number
-  fetch?: typeof fetch
+  fetch?: AddressFetch
   now?: () => number
   sleep?: (ms: number) => Promise<void>
 }
@@ -78,7 +78,7 @@ export class WechatClient {
   readonly #marginMs: number
   readonly #busyRetries: number
   readonly #busyBackoffMs: number
-  readonly #fetch: typeof fetch
+  readonly #fetch: AddressFetch
   readonly #now: () => number
   readonly #sleep: (ms: number) => Promise<void>
   /** The refresh in progress, shared by every caller that needs a token meanwhile. */

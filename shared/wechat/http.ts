@@ -3,6 +3,12 @@ import { z } from 'zod'
 import { WechatApiError, WechatHttpError } from './errors'
 import { errorCode } from '../error-code'
 
+/**
+ * A fetch that is given an address (and its init), never a `Request`: the kiosk's `netFetch`
+ * picks the venue's proxy by the address, and a `Request` would slip past it.
+ */
+export type AddressFetch = (url: string | URL, init?: RequestInit) => Promise<Response>
+
 export interface JsonRequest {
   method: 'GET' | 'POST'
   /** May hold secrets (access_token, secret): never put into an error or log line. */
@@ -13,7 +19,7 @@ export interface JsonRequest {
   secrets?: readonly string[]
   body?: unknown
   timeoutMs: number
-  fetch: typeof fetch
+  fetch: AddressFetch
 }
 
 const apiErrorSchema = z.object({

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { KioskError } from '../../electron/core/api/kiosk-error'
-import { forgetProxyAgents, proxyFor, proxyInUse } from '../../electron/core/net/proxy'
+import { forgetProxyAgents, netFetch, proxyFor, proxyInUse } from '../../electron/core/net/proxy'
 import { kioskMethods } from '../../shared/ipc'
 import { redactText } from '../../shared/server/redact'
 import { cleanup, kioskOn, listenForTest, startPlatform, TEST_PIN, waitFor } from './helpers'
@@ -107,6 +107,14 @@ describe('which proxy an address goes through', () => {
     // `0.0.5` is no suffix of 10.0.0.5 (IP addresses are not names).
     expect(proxyFor('https://10.0.0.5', { ...env, NO_PROXY: '0.0.5' })).not.toBeNull()
   })
+  it('the proxied fetch takes an address, never a Request (which would slip past the proxy)', () => {
+    // Checked by the typecheck: a Request is not an address. Not called: only its type matters.
+    const given = (): unknown =>
+      // @ts-expect-error a Request would go direct, around the venue's proxy
+      netFetch(new Request('https://relay.venue.test/healthz'))
+    expect(typeof given).toBe('function')
+  })
+
   it('loopback never goes through a proxy', () => {
     for (const url of ['http://127.0.0.1:8080', 'ws://localhost:1/kiosk', 'http://[::1]:9'])
       expect(proxyFor(url, env)).toBeNull()

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../../../shared/server/log'
+import type { AddressFetch } from '../../../shared/wechat/http'
 import {
   normalizePairingCode,
   PAIRING_ALPHABET,
@@ -46,7 +47,7 @@ export interface PairRequestOptions {
   /** As typed or pasted (grouped, lower case, a `<relay>/pair/<code>` link). */
   code: string
   timeoutMs?: number
-  fetch?: typeof fetch
+  fetch?: AddressFetch
 }
 
 const CODE_RULE = `a pairing code is ${PAIRING_CODE_LENGTH} characters of ${PAIRING_ALPHABET}`
@@ -161,7 +162,7 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
  */
 async function pairingEndpointIsThere(
   url: string,
-  fetchFn: typeof fetch,
+  fetchFn: AddressFetch,
   signal: AbortSignal,
 ): Promise<boolean> {
   try {

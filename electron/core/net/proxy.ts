@@ -13,6 +13,7 @@ import { HttpsProxyAgent } from 'https-proxy-agent'
 import { BlockList, isIP } from 'node:net'
 import type { ProxyAgent } from 'undici'
 import { isLoopbackHost } from '../../../shared/url-rule'
+import type { AddressFetch } from '../../../shared/wechat/http'
 
 export type ProxyEnv = Readonly<Record<string, string | undefined>>
 
@@ -152,11 +153,10 @@ export function proxyRefusal(err: unknown): number | null {
 }
 
 /**
- * Node's fetch, through the proxy `proxyFor` picks for each address. Called with an address (a
- * string or URL) and its init, as every caller here does; a `Request` goes direct.
+ * Node's fetch, through the proxy `proxyFor` picks for each address: given an address (a string
+ * or URL) and its init, never a `Request`, which would slip past the proxy.
  */
-export const netFetch: typeof fetch = async (input, init) => {
-  if (input instanceof Request) return fetch(input, init)
+export const netFetch: AddressFetch = async (input, init) => {
   const target = String(input)
   const proxy = proxyFor(target)
   if (proxy === null) return fetch(input, init)
