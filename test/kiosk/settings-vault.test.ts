@@ -84,6 +84,21 @@ describe('settings files', () => {
     )
     expect((inPool as ConfigFileError).field).toBe('pool.prefetch')
     expect(readFileSync(file, 'utf8')).toBe(nested)
+
+    // A file full of unknown fields (another program's, pasted in): the first five, and a count.
+    const many = JSON.stringify({
+      ...defaultSettings(),
+      ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`extra${i}`, i])),
+    })
+    writeFileSync(file, many)
+    const [manyZh, manyEn] = (errorOf(() => loadSettings(dir)) as Error).message.split('\n')
+    expect(manyZh).toContain(
+      '不认识的字段："extra0", "extra1", "extra2", "extra3", "extra4" 等 40 个。',
+    )
+    expect(manyEn).toContain(
+      'fields this version does not know: "extra0", "extra1", "extra2", "extra3", "extra4" and 35 more.',
+    )
+    expect(readFileSync(file, 'utf8')).toBe(many)
   })
 
   it('a settings file saved with a UTF-8 byte order mark (Windows Notepad) is read', () => {

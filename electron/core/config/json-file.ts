@@ -43,10 +43,19 @@ export class ConfigFileError extends Error {
   }
 }
 
+/** How many unknown fields the message names; the rest are counted. */
+const NAMED_UNKNOWN_KEYS = 5
+
 function newerFileMessage(name: string, unknownKeys: readonly string[]): string {
-  const keys = unknownKeys.map((k) => JSON.stringify(k)).join(', ')
+  const named = unknownKeys
+    .slice(0, NAMED_UNKNOWN_KEYS)
+    .map((k) => JSON.stringify(k))
+    .join(', ')
+  const more = unknownKeys.length - NAMED_UNKNOWN_KEYS
+  const zhKeys = more > 0 ? `${named} 等 ${unknownKeys.length} 个` : named
+  const keys = more > 0 ? `${named} and ${more} more` : named
   return (
-    `文件 ${name} 里有这个版本不认识的字段：${keys}。它可能由更新版本的 ScanDesk 写入，也可能是手工` +
+    `文件 ${name} 里有这个版本不认识的字段：${zhKeys}。它可能由更新版本的 ScanDesk 写入，也可能是手工` +
     '加的。文件没有改动。请运行那个更新的版本；要回到这个版本，退出程序，用升级前复制的数据文件夹替换' +
     '现在的。\n' +
     `${name} has fields this version does not know: ${keys}. A newer ScanDesk wrote them, or ` +
