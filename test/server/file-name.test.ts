@@ -1,6 +1,7 @@
 // A name an organizer typed, as part of a download's file name: nothing a file system refuses,
 // and nothing that changes how the rest of the name is shown.
 import { describe, expect, it } from 'vitest'
+import { fitFollowUpBytes } from '../../shared/campaign'
 import { filePart } from '../../shared/export/file-name'
 import { truncateBytes } from '../../shared/truncate-bytes'
 
@@ -76,5 +77,17 @@ describe('truncateBytes', () => {
     expect(truncateBytes(`ab${THUMB}`, 6)).toBe('ab')
     expect(truncateBytes(`Nguy${E_NFD}n`, 5)).toBe('Nguy')
     expect(truncateBytes('𠮷野家', 7)).toBe('𠮷野')
+  })
+
+  it('a first character as people see it longer than the limit keeps its whole code points that fit, not nothing', () => {
+    // "Zalgo" text: one letter under hundreds of stacked marks (2 bytes each) is one grapheme cluster.
+    const zalgo = `Z${'\u0336'.repeat(300)}algo`
+    expect(truncateBytes(zalgo, 9)).toBe(`Z${'\u0336'.repeat(4)}`)
+    expect(truncateBytes(zalgo, 100, 3)).toBe(`Z${'\u0336'.repeat(2)}`)
+    expect(truncateBytes(`ab${zalgo}`, 9)).toBe('ab')
+    // Its callers: a file name keeps the letter (not the campaign's id), a follow-up is not "…".
+    expect(filePart(zalgo, 'c1')).toBe(`Z${'\u0336'.repeat(59)}`)
+    const followUp = fitFollowUpBytes(`Z${'\u0336'.repeat(1100)}algo`)
+    expect(followUp).toBe(`Z${'\u0336'.repeat(1022)}…`)
   })
 })
