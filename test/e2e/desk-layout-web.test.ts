@@ -102,8 +102,11 @@ describe('the desk page at booth sizes', () => {
     // staff member could not tell whose code a button shows, nor that the search had answered.
     const news = '[data-testid="desk-news"]'
     for (const [locale, said] of [
-      ['en', ['1 guest found', 'No matching guest', 'Show QR code: Guest 2']],
-      ['zh-CN', ['找到 1 位来宾', '没有匹配的来宾', '出示二维码：Guest 2']],
+      [
+        'en',
+        ['1 guest found for “Guest 2”', 'No matching guest for “zzz”', 'Show QR code: Guest 2'],
+      ],
+      ['zh-CN', ['“Guest 2”：找到 1 位来宾', '没有与“zzz”匹配的来宾', '出示二维码：Guest 2']],
     ] as const) {
       await page.click(`[data-testid="language-switch"] [data-locale="${locale}"]`)
       // The live region is there before the answer is: one inserted with its text is not read.

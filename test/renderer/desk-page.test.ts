@@ -214,6 +214,36 @@ describe('desk page', () => {
     expect(wrapper.text()).not.toContain('没有匹配的来宾')
   })
 
+  it('a screen reader hears each search’s answer, even when the count is the same as the last one', async () => {
+    // "找到 2 位来宾" for 王, then the same words for 王小: the live region did not change, so a
+    // blind staff member heard nothing for the new search.
+    vi.useFakeTimers()
+    try {
+      const fake = createFakeKioskApi()
+      fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1'), entry('2', 'ACME', 'G2')])
+      const { wrapper } = mountWith(DeskPage, fake.api)
+      const news = () => wrapper.find('[data-testid="desk-news"]').text()
+      await flushPromises()
+      expect(news()).toBe('找到 2 位来宾')
+      const heard: string[] = []
+      for (const query of ['王', '王小', 'zz', 'zzz']) {
+        if (query === 'zz') fake.api.searchRoster.mockResolvedValue([])
+        await wrapper.find('[data-testid="desk-search"]').setValue(query)
+        vi.advanceTimersByTime(300)
+        await flushPromises()
+        heard.push(news())
+      }
+      expect(heard).toEqual([
+        '“王”：找到 2 位来宾',
+        '“王小”：找到 2 位来宾',
+        '没有与“zz”匹配的来宾',
+        '没有与“zzz”匹配的来宾',
+      ])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('a failed search leaves no earlier results beside its error', async () => {
     // The error said the search failed while the last search's guests stayed listed under the
     // new text, so staff could show the code of a guest the new search never found.

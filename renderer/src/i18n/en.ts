@@ -472,6 +472,9 @@ export const en: MessageSchema = {
     empty: 'No matching guest',
     /** A search's outcome, said by a screen reader. */
     found: '{n} guest found | {n} guests found',
+    /** The same, for what was typed: the words change with each search, so each is said. */
+    foundFor: '{n} guest found for “{query}” | {n} guests found for “{query}”',
+    emptyFor: 'No matching guest for “{query}”',
     noRoster:
       'This campaign has no roster yet. The desk shows each guest on the roster their own QR code: import the roster on the Roster page first.',
     noRosterConsole:

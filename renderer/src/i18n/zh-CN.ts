@@ -449,6 +449,9 @@ export const zhCN = {
     empty: '没有匹配的来宾',
     /** A search's outcome, said by a screen reader. */
     found: '找到 {n} 位来宾',
+    /** The same, for what was typed: the words change with each search, so each is said. */
+    foundFor: '“{query}”：找到 {n} 位来宾',
+    emptyFor: '没有与“{query}”匹配的来宾',
     noRoster:
       '本活动还没有来宾名单。前台签到按名单为每位来宾出示专属二维码：请先在「名单导入」页导入名单。',
     noRosterConsole:
