@@ -10,6 +10,8 @@ import { z } from 'zod'
 
 const none = z.object({}).strict()
 const errcode = z.object({ errcode: z.number().int().optional() }).strict()
+/** The proxy variable at fault, as staff set it (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY). */
+const proxySettingParams = z.object({ setting: z.string().max(20) }).strict()
 
 /**
  * Codes a kiosk call can fail with, the HTTP status web mode answers with, and each code's
@@ -67,6 +69,11 @@ export const kioskErrorCodes = {
    * on with this HTTP status: 407 wants a user name and password, 403 does not allow the relay.
    */
   relay_proxy_refused: { status: 502, params: z.object({ status: z.number().int() }).strict() },
+  /**
+   * Pairing: the booth's proxy setting (`setting`: HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is not
+   * an http:// or https:// proxy's address (a socks5:// one, a typo): nothing was sent.
+   */
+  relay_proxy_invalid: { status: 500, params: proxySettingParams },
   /** Pairing: an answer that is not the contract's (wrong status, redirect, garbage). */
   relay_bad_answer: { status: 502, params: none },
 } as const satisfies Record<string, { status: number; params: z.ZodObject }>
@@ -108,6 +115,11 @@ export const statusCodes = {
    * allow the relay's address; 502 or 504 could not reach it).
    */
   proxy_refused: z.object({ status: z.number().int() }).strict(),
+  /**
+   * The relay link: the booth's proxy setting (`setting`: HTTPS_PROXY, HTTP_PROXY or ALL_PROXY)
+   * is not an http:// or https:// proxy's address, so nothing was sent (not the network's fault).
+   */
+  proxy_invalid: proxySettingParams,
   /** The relay link: another kiosk with this kiosk's id and token keeps replacing its link. */
   identity_conflict: none,
   ip_not_allowed: errcode,

@@ -69,6 +69,20 @@ function relayThroughName(relayUrl: string): string {
   return `http://${RELAY_NAME}:${new URL(relayUrl).port}`
 }
 
+/** Pairs with the relay by its https:// name; what the attempt was refused with (null: paired). */
+async function pairOverHttps(core: Awaited<ReturnType<typeof kioskOn>>['core']): Promise<unknown> {
+  return core
+    .call('pairWithCode', {
+      ticketSource: 'proxy',
+      relayUrl: `https://${RELAY_NAME}`,
+      code: 'ACDEFGHJ',
+    })
+    .then(
+      () => null,
+      (err: unknown) => (err instanceof KioskError ? err.body : err),
+    )
+}
+
 describe('which proxy an address goes through', () => {
   const env = {
     https_proxy: 'http://user:pw@proxy.corp:3128',
@@ -198,16 +212,7 @@ describe('a booth behind the venue’s HTTP proxy', () => {
     )
     expect(check.relay).toMatchObject({ ok: false, code: 'proxy_refused', params: { status: 407 } })
     // Pairing (https: the refusal comes before any TLS) says the proxy, and the code was kept.
-    const paired = await core
-      .call('pairWithCode', {
-        ticketSource: 'proxy',
-        relayUrl: `https://${RELAY_NAME}`,
-        code: 'ACDEFGHJ',
-      })
-      .then(
-        () => null,
-        (err: unknown) => (err instanceof KioskError ? err.body : err),
-      )
+    const paired = await pairOverHttps(core)
     expect(paired).toEqual({ code: 'relay_proxy_refused', params: { status: 407 } })
     expect(proxy.tunnels()).toBe(0)
   })
@@ -225,6 +230,32 @@ describe('a booth behind the venue’s HTTP proxy', () => {
     )
     expect(check.relay).toMatchObject({ ok: true })
     expect(proxy.refused()).toBe(0)
+  })
+
+  it('a proxy setting that is not an http(s) proxy’s address: proxy_invalid for the link, Test connection and pairing, not "unreachable"', async () => {
+    const p = await startPlatform()
+    vi.stubEnv('HTTP_PROXY', 'socks5://127.0.0.1:1080')
+    vi.stubEnv('HTTPS_PROXY', 'http://[not an address')
+    const { core } = await kioskOn(p, { relayUrl: relayThroughName(p.relay.url) })
+    await waitFor(
+      () => core.status().relay.lastError?.code === 'proxy_invalid',
+      'the setting’s fault',
+    )
+    expect(core.status().relay.lastError).toEqual({
+      code: 'proxy_invalid',
+      params: { setting: 'HTTP_PROXY' },
+    })
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toMatchObject({
+      ok: false,
+      code: 'proxy_invalid',
+      params: { setting: 'HTTP_PROXY' },
+    })
+    const paired = await pairOverHttps(core)
+    expect(paired).toEqual({ code: 'relay_proxy_invalid', params: { setting: 'HTTPS_PROXY' } })
   })
 
   it('NO_PROXY and loopback go direct: the proxy sees no tunnel', async () => {

@@ -177,6 +177,10 @@ const KIOSK_CODES_ZH: Record<KioskErrorCode, [Record<string, unknown>, string]> 
     { status: 407 },
     '本网络的 HTTP 代理拒绝把配对请求转给中继（HTTP 407），配对码没有发出（尚未使用）：407 表示代理需要用户名和密码（写进 HTTPS_PROXY），403 表示代理不允许访问中继地址（请场地 IT 放行）',
   ],
+  relay_proxy_invalid: [
+    { setting: 'HTTPS_PROXY' },
+    '本签到台的代理设置 HTTPS_PROXY 不是 http:// 或 https:// 代理的地址（例如 socks5:// 代理或输入有误），配对码没有发出（尚未使用）。请把 HTTPS_PROXY 设为场地 IT 给的地址（http://主机:端口）后重启签到程序，场地没有代理时删除它',
+  ],
   relay_bad_answer: [{}, '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址'],
 }
 

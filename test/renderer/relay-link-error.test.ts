@@ -157,6 +157,7 @@ describe('diagnostics: the relay link error', () => {
       network_sign_in: { status: 302 },
       tls_untrusted: {},
       proxy_refused: { status: 407 },
+      proxy_invalid: { setting: 'HTTPS_PROXY' },
       unauthorized: {},
       forbidden: {},
       revoked: {},

@@ -22,7 +22,7 @@ import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
 import { openRelaySocket, signInAnswer, untrustedCertificate } from '../scans/relay-socket'
-import { netFetch, proxyRefusal } from '../net/proxy'
+import { netFetch, proxyRefusal, proxySettingFault } from '../net/proxy'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -225,6 +225,9 @@ export async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<C
     const refusedBy = proxyRefusal(err)
     if (refusedBy !== null)
       return { ok: false, ...errorBody('proxy_refused', { status: refusedBy }) }
+    const badProxy = proxySettingFault(err)
+    if (badProxy !== null)
+      return { ok: false, ...errorBody('proxy_invalid', { setting: badProxy.setting }) }
     return { ok: false, ...errorBody(untrustedCertificate(err) ? 'tls_untrusted' : 'unreachable') }
   }
   const status = res.status

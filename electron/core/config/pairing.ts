@@ -31,7 +31,7 @@ import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
 import type { SecretVault } from './vault'
 import { errorCode } from '../../../shared/error-code'
-import { netFetch, proxyRefusal } from '../net/proxy'
+import { netFetch, proxyRefusal, proxySettingFault } from '../net/proxy'
 
 /** As long as a ticket request through the relay may take (ticket-source-proxy.ts). */
 export const PAIR_TIMEOUT_MS = 10_000
@@ -90,6 +90,11 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
         `the network's proxy refused to pass the request on to ${o.relayUrl} (HTTP ${refusedBy}${refusedBy === 407 ? ': it wants a user name and password in HTTPS_PROXY' : ''}); the code was not sent`,
         { status: refusedBy },
       )
+    const badProxy = proxySettingFault(err)
+    if (badProxy !== null)
+      throw new KioskError('relay_proxy_invalid', `${badProxy.message}; the code was not sent`, {
+        setting: badProxy.setting,
+      })
     // A portal or a TLS-inspecting proxy answering the relay's https: the address may be right.
     if (untrustedCertificate(err))
       throw new KioskError(

@@ -87,25 +87,44 @@ export function proxyFor(target: string, env: ProxyEnv = process.env): URL | nul
   const url = new URL(target)
   if (isLoopbackHost(url.hostname)) return null
   const secure = url.protocol === 'https:' || url.protocol === 'wss:'
-  const name = secure ? 'https_proxy' : 'http_proxy'
-  const value = envValue(env, name) ?? envValue(env, 'all_proxy')
+  const own = secure ? 'https_proxy' : 'http_proxy'
+  const name = envValue(env, own) === undefined ? 'all_proxy' : own
+  const value = envValue(env, name)
   if (value === undefined) return null
   if (bypassesProxy(url, envValue(env, 'no_proxy'))) return null
+  const setting = name.toUpperCase()
   let proxy: URL
   try {
     proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`)
   } catch {
-    throw new ProxySettingError(`${name.toUpperCase()} is not an address`)
+    throw new ProxySettingError(setting, `${setting} is not an address`)
   }
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')
     throw new ProxySettingError(
-      `${name.toUpperCase()} ${describeProxy(proxy)}: only an http:// or https:// proxy is supported`,
+      setting,
+      `${setting} ${describeProxy(proxy)}: only an http:// or https:// proxy is supported`,
     )
   return proxy
 }
 
 export class ProxySettingError extends Error {
   override name = 'ProxySettingError'
+  constructor(
+    /** The variable at fault, as staff set it: `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`. */
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The proxy setting `err` (or one it was caused by) found at fault, or null. */
+export function proxySettingFault(err: unknown): ProxySettingError | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
+    if (e instanceof ProxySettingError) return e
+    e = e.cause
+  }
+  return null
 }
 
 /** A proxy's address for the log and Diagnostics: never its user name or password. */

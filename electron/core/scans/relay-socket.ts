@@ -7,7 +7,7 @@ import WebSocket from 'ws'
 import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
 import { errorCode } from '../../../shared/error-code'
-import { websocketAgent } from '../net/proxy'
+import { proxySettingFault, websocketAgent } from '../net/proxy'
 
 /** The request under way, or why it could not even be made (never a throw). */
 export type RelaySocketOpening =
@@ -28,8 +28,9 @@ export type RelaySocketOpening =
  * Opens the relay's `/kiosk` websocket with `Authorization: Bearer <token>`. `ws` throws, before
  * sending anything, for a token that cannot go into a header (a line break or a non-ASCII
  * character, stored by a build that took it: see relayTokenSchema): one the relay can never
- * accept, said as `unauthorized` so the setup page points at the token. Anything else that stops
- * the request being made is `unreachable`.
+ * accept, said as `unauthorized` so the setup page points at the token. A proxy setting that is
+ * not a proxy's address is `proxy_invalid`; anything else that stops the request being made is
+ * `unreachable`.
  */
 export function openRelaySocket(
   relayUrl: string,
@@ -49,11 +50,14 @@ export function openRelaySocket(
       headers: { authorization: `Bearer ${token}` },
     })
   } catch (err) {
+    const badProxy = proxySettingFault(err)
     return {
       refused:
         errorCode(err) === 'ERR_INVALID_CHAR'
           ? errorBody('unauthorized')
-          : errorBody('unreachable'),
+          : badProxy !== null
+            ? errorBody('proxy_invalid', { setting: badProxy.setting })
+            : errorBody('unreachable'),
       message: err instanceof Error ? err.message : String(err),
     }
   }

@@ -63,6 +63,7 @@ export const en: MessageSchema = {
       network_sign_in: 'This Wi-Fi needs a sign-in in a browser',
       tls_untrusted: "Relay's certificate not trusted: Wi-Fi sign-in?",
       proxy_refused: "Network's proxy refused the relay (HTTP {status})",
+      proxy_invalid: "Booth's proxy setting {setting} is not valid",
       unauthorized: "Relay refused this booth's token",
       forbidden: 'Relay refused this booth ID',
       revoked: "This booth's token was revoked",
@@ -109,6 +110,8 @@ export const en: MessageSchema = {
         "This booth does not trust the certificate it was shown for the relay (the Wi-Fi may want a sign-in) — staff: open any web page in a browser on this booth's computer; if the Wi-Fi asks for a sign-in, sign in and the booth reconnects by itself; if not, see Admin → Diagnostics. Scans made meanwhile wait at the relay.",
       proxy_refused:
         "This network's HTTP proxy refused to let the booth through to the relay (HTTP {status}) — staff: ask the venue's IT for the proxy to use (with its user name and password if it wants one, HTTP 407) and to allow the relay's address; then set HTTPS_PROXY as the booth setup guide says. Scans made meanwhile wait at the relay.",
+      proxy_invalid:
+        "This booth's proxy setting {setting} is not an http:// or https:// proxy's address, so the booth does not try the relay — staff: ask the venue's IT for the proxy's address (http://host:port), set {setting} as the booth setup guide says and restart the booth program (or remove {setting} if the venue has no proxy). Scans made meanwhile wait at the relay.",
       unauthorized:
         "The relay refused this booth's token — staff: get a new pairing code from the organizer and pair again.",
       forbidden: 'The relay refused this booth ID — staff: check the booth ID in Admin → Setup.',
@@ -229,6 +232,8 @@ export const en: MessageSchema = {
       'The network answered HTTP {status} in place of the relay: this Wi-Fi (a hotel or venue guest network) wants a sign-in. Open any web page in a browser on this booth and sign in; the booth reconnects by itself. If no sign-in page appears, check the relay address in Setup',
     tls_untrusted:
       "The relay's security certificate was not accepted. Most often the Wi-Fi wants a sign-in (open any web page in a browser on this booth's computer) or a company network inspects encrypted traffic (use another network, or ask its IT to let the relay's address through). If neither, check this computer's date and time, then tell the relay admin (the certificate may have expired)",
+    proxy_invalid:
+      "This booth's proxy setting {setting} is not an http:// or https:// proxy's address (a socks5:// proxy, or a typo), so nothing was sent: it is not the network's fault. Set {setting} to the address the venue's IT gives (http://host:port) and restart the booth program, or remove it if the venue has no proxy. See Diagnostics for the setting in use",
     proxy_refused:
       "This network's HTTP proxy answered HTTP {status} instead of letting the booth through to the relay: 407 means it wants a user name and password (put them in HTTPS_PROXY), 403 that it does not allow the relay's address (ask the venue's IT to allow it), 502 or 504 that it could not reach the relay. See Diagnostics for the proxy in use",
     identity_conflict:
@@ -274,6 +279,8 @@ export const en: MessageSchema = {
       "This Wi-Fi answered in place of the relay: it wants a sign-in. Open any web page in a browser on this booth's computer, sign in, then pair again (the code was not used)",
     relay_tls_untrusted:
       "The relay's security certificate was not accepted, so the code was not sent (it was not used). Most often the Wi-Fi wants a sign-in (open any web page in a browser on this booth's computer, sign in, then pair again) or a company network inspects encrypted traffic (use another network). If neither, check this computer's date and time, then tell the relay admin (the certificate may have expired)",
+    relay_proxy_invalid:
+      "This booth's proxy setting {setting} is not an http:// or https:// proxy's address (a socks5:// proxy, or a typo), so the code was not sent (it was not used). Set {setting} to the address the venue's IT gives (http://host:port) and restart the booth program, or remove it if the venue has no proxy",
     relay_proxy_refused:
       "This network's HTTP proxy refused to pass the pairing on to the relay (HTTP {status}), so the code was not sent (it was not used): 407 means it wants a user name and password (put them in HTTPS_PROXY), 403 that it does not allow the relay's address (ask the venue's IT to allow it)",
     relay_bad_answer:

@@ -20,6 +20,7 @@ export const LINK_PROBLEMS = [
   'network_sign_in',
   'tls_untrusted',
   'proxy_refused',
+  'proxy_invalid',
   'unauthorized',
   'forbidden',
   'revoked',
