@@ -427,7 +427,10 @@ export class RedisErasures implements ErasureStore {
     const at = ids.filter((_, i) => held[i] === 1)
     // Marked before their first erased seq is written (attendance.ts pseudonymsOf).
     if (at.length > 0) await this.markErased(at)
-    await Promise.all(
+    // Every kiosk's step settles before the call answers, a failed one included: a 500 while
+    // another kiosk's step is still on its way would let the organizer's retry (or the next
+    // relay's resume) run beside it, and what the call says it left undone would not be so.
+    const steps = await Promise.allSettled(
       at.map((id) => {
         const a = this.keys.attendance(id)
         const keys = [
@@ -441,6 +444,8 @@ export class RedisErasures implements ErasureStore {
         return runScript(this.redis, ERASE_AT_KIOSK, keys, [c, openid, pseudonym])
       }),
     )
+    const failed = steps.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
     const scans = await perKioskReads(
       this.redis,
       ids.map((id) => ['hmget', this.keys.attendance(id).visitors, openid]),
