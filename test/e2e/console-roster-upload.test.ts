@@ -170,7 +170,11 @@ describe('console roster upload', () => {
     // of the page.
     const FOCUSED = `(document.activeElement?.dataset.testid ?? '')`
     const pick = async (name: string, body: Buffer): Promise<void> => {
+      // A picker still disabled (the page's previous upload or read settling) takes no focus, and
+      // Space then opens nothing: failed in CI under load, waiting 30 s for a chooser.
+      await page.locator('[data-testid="roster-file"]:enabled').waitFor()
       await page.focus('[data-testid="roster-file"]')
+      await waitForPage(page, `${FOCUSED} === 'roster-file'`)
       const chooser = page.waitForEvent('filechooser')
       await page.keyboard.press('Space')
       await (await chooser).setFiles({ name, mimeType: 'text/csv', buffer: body })
