@@ -212,7 +212,12 @@ async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
   client.on('error', note)
   sub.on('error', note)
   try {
-    await Promise.all([client.connect(), sub.connect()])
+    // Both settle before either is closed: one refused (a TLS certificate) while the other was
+    // mid-handshake and closed under it got a late TLS alert on a socket ioredis no longer
+    // listened on, an uncaught exception (seen in CI).
+    const connects = await Promise.allSettled([client.connect(), sub.connect()])
+    const failed = connects.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   } catch (err) {
     client.disconnect()
     sub.disconnect()
