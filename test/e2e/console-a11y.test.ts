@@ -209,7 +209,9 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     })
     // The ended campaign's 已结束 ⌄ opens its explanation: a pill told by its fill alone was a
     // bare word once forced colours dropped the fill.
+    // The badge becomes a button once the relay's days are read (after the preview shows).
     const toggle = 'button[data-testid="campaign-phase"]'
+    await page.locator(toggle).first().waitFor()
     expect(await outlinesSeen(page, toggle)).toEqual([expect.any(String)])
     await page.click('[data-nav="campaigns"]')
     await page.locator(toggle).first().waitFor()
