@@ -12,7 +12,7 @@ import CampaignPhaseBadge from '../../console/src/components/CampaignPhaseBadge.
 import { consoleApiKey } from '../../console/src/api/api-key'
 import { useSessionStore } from '../../console/src/stores/session'
 import { campaignPhase, dayIn } from '../../shared/campaign-phase'
-import { createFakeConsoleApi, makeCampaign } from './fake-console-api'
+import { createFakeConsoleApi, makeCampaign, makeKiosk } from './fake-console-api'
 import { mountConsole, setupConsoleStores } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -273,6 +273,71 @@ describe('the campaign editor, where touch cannot hover the badge', () => {
     )
     const stops = await editorAt(AFTER_END_0001, true, 'en')
     expect(explainOf(stops).text()).toContain('no longer counts its scans')
+  })
+
+  it('warns before saving an end date already past: the booths it stops and their scans today', async () => {
+    // Friday night, a typo: the running campaign's last day set to yesterday. On a relay that
+    // stops counting after endsAt the save would silently turn every scan at its booths into
+    // "event ended": the form says so, with how many booths and scans, before the save.
+    for (const locale of ['zh-CN', 'en'] as const) {
+      vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+      vi.setSystemTime(LAST_DAY_2359)
+      const fake = createFakeConsoleApi()
+      fake.api.statsDays.mockResolvedValue({ timeZone: ZONE, stopsAfterEndsAt: true, days: [] })
+      fake.api.campaign.mockResolvedValue({
+        campaign: makeCampaign({ id: 'c-expo', startsAt: '2026-12-01', endsAt: '2026-12-03' }),
+        etag: '"1"',
+      })
+      fake.api.kiosks.mockResolvedValue([
+        makeKiosk({ id: 'hall-a', campaignId: 'c-expo', scansToday: 30 }),
+        makeKiosk({ id: 'hall-b', campaignId: 'c-expo', scansToday: 12 }),
+        makeKiosk({ id: 'hall-c', campaignId: 'c-other', scansToday: 99 }),
+      ])
+      // Signed in to a relay that named its zone: no page has read the days (stopsAfterEndsAt).
+      const { app, i18n, pinia } = setupConsoleStores(fake.api)
+      app.runWithContext(() => {
+        useSessionStore().info = { name: 'alice', expiresAt: 0, timeZone: ZONE }
+      })
+      i18n.global.locale.value = locale
+      const wrapper = mount(CampaignEditor, {
+        props: { id: 'c-expo' },
+        global: {
+          plugins: [i18n, pinia],
+          provide: { [consoleApiKey as symbol]: fake.api, [I18nInjectionKey as symbol]: i18n },
+        },
+      })
+      await flushPromises()
+      const warning = () => wrapper.find('[data-testid="ends-at-stops"]')
+      expect(warning().exists()).toBe(false)
+      await wrapper.get('[data-testid="date-c-ends"] .day').setValue('2')
+      await flushPromises()
+      const text = warning().text()
+      expect(text).toContain(locale === 'en' ? 'stop counting' : '不再计入')
+      expect(text).toContain(locale === 'en' ? '2 booths' : '2 个签到台')
+      expect(text).toContain('42')
+      // The field is described by it, so a screen reader hears it with the date.
+      const day = wrapper.get('[data-testid="date-c-ends"] .day')
+      expect(day.attributes('aria-describedby') ?? '').toContain(warning().attributes('id'))
+      expect(day.attributes('aria-invalid')).toBe('false')
+      // Back to the right date: nothing to warn of.
+      await day.setValue('3')
+      await flushPromises()
+      expect(warning().exists()).toBe(false)
+      wrapper.unmount()
+      vi.useRealTimers()
+    }
+  })
+
+  it('no such warning where dates are labels only, or for a campaign already ended', async () => {
+    const counts = await editorAt(LAST_DAY_2359, false, 'zh-CN')
+    await counts.get('[data-testid="date-c-ends"] .day').setValue('2')
+    await flushPromises()
+    expect(counts.find('[data-testid="ends-at-stops"]').exists()).toBe(false)
+    const ended = await editorAt(AFTER_END_0001, true, 'en')
+    await ended.get('[data-testid="date-c-ends"] .day').setValue('2')
+    await flushPromises()
+    expect(ended.find('[data-testid="ends-at-stops"]').exists()).toBe(false)
+    expect(explainOf(ended).text()).toContain('no longer counts its scans')
   })
 
   it('says nothing of it while the campaign runs', async () => {

@@ -232,6 +232,8 @@ export const en: MessageSchema = {
         "The campaign's end date has passed (in the relay's time zone): the relay no longer counts its scans, and visitors get the 'event ended' reply.",
       endedCounts:
         "The campaign's end date has passed (in the relay's time zone). This relay treats dates as labels only: scans still count as usual.",
+      endingStops:
+        "This end date has passed (in the relay's time zone): saved, it ends the campaign now. The relay will stop counting its scans and visitors get the 'event ended' reply. No booth runs it now. | This end date has passed (in the relay's time zone): saved, it ends the campaign now. The relay will stop counting scans at its booth ({scans} scans today) and visitors get the 'event ended' reply. | This end date has passed (in the relay's time zone): saved, it ends the campaign now. The relay will stop counting scans at its {n} booths ({scans} scans today) and visitors get the 'event ended' reply.",
       notStartedCounts:
         "The campaign's start date is still ahead (in the relay's time zone). The relay does not check the start date: scans before it, test scans while setting up included, count as usual.",
       explainLabel: '{phase}: what this means',
