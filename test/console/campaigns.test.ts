@@ -760,6 +760,56 @@ describe('a booth another organizer moved meanwhile', () => {
     expect(fake.api.kiosks.mock.calls.length).toBeGreaterThan(calls)
   })
 
+  it('a booth moved to the wrong campaign goes back from the note the move leaves, naming both', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-expo' })])
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-expo', name: '春季展' }),
+      makeCampaign({ id: 'c-2', name: '秋季展' }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api, { attachTo: document.body })
+    await flushPromises()
+    const select = () => wrapper.get('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]')
+    const note = () => wrapper.find('[data-testid="booth-moved"]')
+    const undo = () => wrapper.find('[data-testid="booth-move-undo"]')
+    await select().setValue('c-2')
+    await flushPromises()
+    expect(fake.api.assignKiosk).toHaveBeenCalledWith('hall-a', 'c-2', '"hall-a@c-expo"')
+    expect(note().text()).toContain('“hall-a”的活动已从“春季展”改为“秋季展”')
+    expect(undo().text()).toBe('撤销：改回“春季展”')
+    // The relay has it on 秋季展 now; the way back moves it only from there (If-Match).
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-2' })])
+    await undo().trigger('click')
+    await flushPromises()
+    expect(fake.api.assignKiosk).toHaveBeenLastCalledWith('hall-a', 'c-expo', '"hall-a@c-2"')
+    expect(note().text()).toBe('“hall-a”已改回“春季展”。')
+    expect(undo().exists()).toBe(false)
+  })
+
+  it('the way back changes nothing when someone moved the booth again meanwhile', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: null })])
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-expo', name: '春季展' }),
+      makeCampaign({ id: 'c-2', name: '秋季展' }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper
+      .get('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]')
+      .setValue('c-expo')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="booth-moved"]').text()).toContain('从“未分配”改为“春季展”')
+    // Another organizer put it on 秋季展 since.
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-2' })])
+    fake.api.assignKiosk.mockClear()
+    await wrapper.get('[data-testid="booth-move-undo"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.assignKiosk).not.toHaveBeenCalled()
+    expect(wrapper.get('[role="alert"]').text()).toContain('“hall-a”刚被其他人改派了活动')
+    expect(wrapper.find('[data-testid="booth-moved"]').exists()).toBe(false)
+  })
+
   it('the campaign editor saves the campaign, takes no booth from its new campaign, and reloads the booths', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue(listed(null))
