@@ -24,6 +24,16 @@ import { migrations } from './migrations'
 
 export type KioskDb = Database.Database
 
+/**
+ * The WAL's length kept on disk once a checkpoint has started it over. SQLite reuses the WAL
+ * from its start but never shortens it: one grown by a big transaction (a 50,000-guest roster
+ * imported or synced from the relay, about 17 MB) or by the scans written while an export's
+ * snapshot held the checkpoint back stayed that size for as long as the kiosk ran. Above the
+ * ~4 MB where SQLite's automatic checkpoint starts it over, so a steady WAL is never cut and
+ * grown again.
+ */
+export const KIOSK_WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
+
 export interface OpenDbOptions {
   /** Refuse to create a database that does not exist yet (the export CLI). */
   mustExist?: boolean
@@ -53,6 +63,7 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
   try {
     setUpOrClose(db, 'kiosk database', file, () => {
       db.pragma('journal_mode = WAL')
+      db.pragma(`journal_size_limit = ${KIOSK_WAL_SIZE_LIMIT_BYTES}`)
       // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
       db.pragma('synchronous = FULL')
       db.pragma('foreign_keys = ON')
