@@ -6,7 +6,7 @@
 // ids, found in attendance alone, then looked up by primary key. The answer is the same.
 import { join } from 'node:path'
 import { ERASED_OPENID_PREFIX } from '../../shared/console-api'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { AttendanceStore, ROSTER_JOIN, type Scan } from '../../electron/core/scans/attendance-store'
 import { AttendanceQueries, type ListQuery } from '../../electron/core/scans/attendance-queries'
 import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
@@ -14,6 +14,7 @@ import { MetaTable } from '../../electron/core/db/meta-table'
 import { escapeLike, RosterStore } from '../../electron/core/roster/roster-store'
 import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
 import { cleanup, onCleanup, tempDir } from './helpers'
+import { preparedBy } from '../helpers/prepared-sql'
 
 afterEach(cleanup)
 
@@ -82,19 +83,6 @@ function plansOf(db: KioskDb, q: ListQuery): Array<{ sql: string; plan: string[]
       .all(Object.fromEntries(Object.entries(params).filter(([k]) => sql.includes(`@${k}`))))
       .map((l) => l.detail),
   }))
-}
-
-/** The SQL `run` prepares on `db`. */
-function preparedBy(db: KioskDb, run: () => unknown): string[] {
-  const sqls: string[] = []
-  const prepare = db.prepare.bind(db)
-  const spy = vi.spyOn(db, 'prepare').mockImplementation((sql: string) => {
-    sqls.push(sql)
-    return prepare(sql)
-  })
-  run()
-  spy.mockRestore()
-  return sqls
 }
 
 /** The tables a plan reads, by alias (`a` attendance; `r`, `b` the roster join). */

@@ -67,8 +67,10 @@ export class TicketRepo {
         `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?
          AND created_at <= ? ORDER BY expires_at, id LIMIT 1`,
       ),
+      // `IN`, not `<> 'ready'`: the index then bounds each state's rows by their expiry, so
+      // the live few are read, not the week of used codes (every tick while nothing is fresh).
       longestLivedUsed: db.prepare(
-        `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state <> 'ready'
+        `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state IN ('shown', 'scanned')
          AND roster_entry_id IS NULL AND expires_at >= ? AND created_at <= ?
          ORDER BY expires_at DESC LIMIT 1`,
       ),
