@@ -261,6 +261,8 @@ describe('desk page', () => {
       await flushPromises()
       expect(fake.api.searchRoster).toHaveBeenLastCalledWith({ query: '王', limit: 50 })
       expect(wrapper.find('.error-text').exists()).toBe(true)
+      // Said as it appears: the results went away out of sight of someone typing.
+      expect(wrapper.find('.error-text').attributes('role')).toBe('alert')
       expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(0)
       expect(wrapper.text()).not.toContain('没有匹配的来宾')
 
