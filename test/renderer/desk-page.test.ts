@@ -414,6 +414,32 @@ describe('desk page', () => {
     expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(true)
   })
 
+  it('a screen reader hears the shown guest check in, through a region there before the code went up', async () => {
+    // "Guest 1已签到" replaced the code out of sight of the staff member: nothing was said. A
+    // live region inserted with its words is missed too, so the one that says it must already
+    // be on the page (and the same node) when the guest's code is shown.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(Date.now(), { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    const region = wrapper.find('[data-testid="desk-ticket-news"]')
+    expect(region.exists()).toBe(true)
+    expect(region.attributes('role')).toBe('status')
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"] .qr').exists()).toBe(true)
+    expect(region.text()).toBe('')
+
+    fake.emit('attendance', row(1))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket-news"]').element).toBe(region.element)
+    expect(region.text()).toBe('Guest 1已签到')
+  })
+
   it('marks every guest the live check-ins name, the shown one and the listed ones', async () => {
     const fake = createFakeKioskApi()
     const guests = Array.from({ length: 40 }, (_, i) => entry(String(i + 1), 'ACME', `G${i + 1}`))
@@ -646,6 +672,11 @@ describe('desk page and the core admin session', () => {
     await flushPromises()
     expect(code().exists()).toBe(false)
     expect(expired().text()).toContain('二维码已过期')
+    // Said through the region that was there while the code was up (the panel's own words
+    // arrive with it, and a screen reader misses a region inserted with its text).
+    expect(wrapper.find('[data-testid="desk-ticket-news"]').text()).toBe(
+      '二维码已过期，微信不再识别，请重新出示',
+    )
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').text()).toContain(guest.name)
 
     // One tap puts up a fresh code for the same guest.
