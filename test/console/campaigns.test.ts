@@ -34,6 +34,17 @@ enableAutoUnmount(afterEach)
 
 const named = () => ({ ...newDraft(), name: 'Expo' })
 
+/** Campaign c1's roster panel, its uploads on fake XHRs (answered by the test), an empty roster read. */
+function mountRosterOverXhr() {
+  const relay = fakeXhrs()
+  const page = { version: 0, total: 0, offset: 0, entries: [] }
+  const api = createConsoleApi({
+    xhr: relay.xhr,
+    fetch: () => Promise.resolve(new Response(JSON.stringify(page), { status: 200 })),
+  })
+  return { relay, ...mountConsole(RosterPanel, api, { props: { campaignId: 'c1' } }) }
+}
+
 /** Picks `file` in the roster panel's file input, as an organizer does, and lets what that starts run. */
 async function pickRosterFile(wrapper: VueWrapper, file: File): Promise<void> {
   const input = wrapper.get('[data-testid="roster-file"]')
@@ -1087,14 +1098,43 @@ describe('the roster panel', () => {
     expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
   })
 
+  it('a screen reader hears each step of an upload through a region there before it starts', async () => {
+    // "第 2/2 步：处理中…" came in a status region inserted with its words: a screen reader
+    // missed it, so a blind organizer heard nothing between picking the file and its outcome.
+    const { relay, wrapper } = mountRosterOverXhr()
+    await flushPromises()
+    const region = wrapper.get('[data-testid="roster-news"]')
+    expect(region.attributes('role')).toBe('status')
+    const said = (): string => {
+      // The same node all along, and the only live region saying the steps.
+      expect(wrapper.get('[data-testid="roster-news"]').element).toBe(region.element)
+      expect(wrapper.findAll('[data-testid="roster-progress"] [role="status"]')).toHaveLength(0)
+      return region.text()
+    }
+
+    await pickRosterFile(wrapper, new File(['x'.repeat(2048)], 'small.csv'))
+    relay.sent[0]?.bodySent()
+    await flushPromises()
+    expect(said()).toBe('第 1/2 步：正在检查文件…')
+    relay.sent[0]?.answer(200, { dryRun: true, total: 3, skipped: 0, errors: [] })
+    await flushPromises()
+    relay.sent[1]?.bodySent()
+    await flushPromises()
+    expect(said()).toBe('第 2/2 步：处理中…')
+    relay.sent[1]?.answer(200, { version: 1, total: 3, skipped: 0, errors: [] })
+    await flushPromises()
+    expect(said()).toBe('名单已更新：共 3 人')
+
+    // Cancelled: said there too (the hint beside the button comes with its words).
+    await pickRosterFile(wrapper, new File(['x'.repeat(2048)], 'again.csv'))
+    await wrapper.get('[data-testid="roster-cancel"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-cancelled"]').text()).toBe('已取消上传，名单未改变')
+    expect(said()).toBe('已取消上传，名单未改变')
+  })
+
   it('shows how much of the file is sent, then “processing”, and cancels one still sending', async () => {
-    const relay = fakeXhrs()
-    const page = { version: 0, total: 0, offset: 0, entries: [] }
-    const api = createConsoleApi({
-      xhr: relay.xhr,
-      fetch: () => Promise.resolve(new Response(JSON.stringify(page), { status: 200 })),
-    })
-    const { wrapper, i18n } = mountConsole(RosterPanel, api, { props: { campaignId: 'c1' } })
+    const { relay, wrapper, i18n } = mountRosterOverXhr()
     await flushPromises()
     const input = wrapper.get('[data-testid="roster-file"]')
     const MB = 1024 * 1024
