@@ -130,6 +130,33 @@ describe('the app shell', () => {
     expect(fake.streams()).toBe(0)
   })
 
+  it('a screen reader hears the page a nav link opened, through a region there before it', async () => {
+    // The nav link keeps the focus and only the tab's title changed: a screen reader said
+    // nothing of the page now shown (a title change is not read out).
+    window.location.hash = '#/booths'
+    const fake = createFakeConsoleApi()
+    fake.api.session.mockResolvedValue(null)
+    const { wrapper, i18n } = mountConsole(App, fake.api)
+    await flushPromises()
+    await signIn(wrapper, 'bob')
+    const region = wrapper.get('[data-testid="page-news"]')
+    expect(region.attributes('role')).toBe('status')
+    // Nothing on the first page: its heading gets the focus when signing in.
+    expect(region.text()).toBe('')
+    const go = async (to: string): Promise<string> => {
+      window.location.hash = to
+      window.dispatchEvent(new HashChangeEvent('hashchange'))
+      await flushPromises()
+      expect(wrapper.get('[data-testid="page-news"]').element).toBe(region.element)
+      return region.text()
+    }
+    expect(await go('#/attendance')).toBe('签到记录')
+    expect(await go('#/campaigns')).toBe('活动')
+    i18n.global.locale.value = 'en'
+    expect(await go('#/booths')).toBe('Booths')
+    window.location.hash = ''
+  })
+
   it('a session found over when the event stream ends says so on the sign-in page', async () => {
     const fake = createFakeConsoleApi()
     fake.api.session.mockResolvedValue(null)
