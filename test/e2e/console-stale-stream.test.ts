@@ -6,7 +6,8 @@
  * a new stream and reads the booths again, and it is live once that stream talks.
  */
 import type { Page } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { UNDER_LOAD } from '../helpers/wait'
 import { waitForPage } from './browser'
 import type { FakeConsoleRelay } from './fake-console-relay'
 import { fakeConsolePage } from './fake-console-page'
@@ -25,16 +26,21 @@ describe('the console when its event stream goes silent', () => {
   })
 
   it('shows 正在重新连接…, opens a new stream, reads the booths again, and is live again', async () => {
-    // Heartbeats alone keep it live: longer than two intervals with no change at all.
-    await page.waitForTimeout(1500)
+    // Heartbeats alone keep it live: with nothing else on the stream, the page opens no other
+    // one while the relay sends more heartbeats than the silence it allows spans (two intervals
+    // and 2 s of slack, 2.8 s at 400 ms; counted, not timed: setInterval never fires early).
+    // Were heartbeats not heard, it would have dropped the stream for a new one by then.
+    const streams = (): string[] => relay.requests.filter((r) => r === 'GET /console/api/events')
+    const opened = streams().length
+    const beats = relay.heartbeatsSent() + 12
+    await vi.waitFor(() => expect(relay.heartbeatsSent()).toBeGreaterThanOrEqual(beats), UNDER_LOAD)
+    expect(streams()).toHaveLength(opened)
     expect(await page.evaluate(INDICATOR)).toBe('实时')
-    const opened = relay.requests.filter((r) => r === 'GET /console/api/events').length
 
     // New streams are held unanswered until released, so the page's reconnecting state lasts
     // until then (a new stream that answers at once ends it within milliseconds).
     relay.silenceEvents({ holdNew: true })
     await waitForPage(page, `${INDICATOR} === '正在重新连接…'`, 15_000)
-    const streams = (): string[] => relay.requests.filter((r) => r === 'GET /console/api/events')
     for (const deadline = Date.now() + 15_000; streams().length <= opened;) {
       if (Date.now() > deadline) throw new Error('no new event stream')
       await page.waitForTimeout(50)

@@ -145,6 +145,8 @@ export interface FakeConsoleRelay {
   releaseEvents(): void
   /** Event streams open now. */
   eventStreams(): number
+  /** Heartbeats written so far to a stream still talking (none while every one is silent). */
+  heartbeatsSent(): number
   close(): Promise<void>
 }
 
@@ -275,8 +277,14 @@ export async function startFakeConsoleRelay(
   const heartbeatMs = options.heartbeatMs
   const heartbeat = (): string =>
     `event: heartbeat\ndata: ${JSON.stringify({ type: 'heartbeat', at: Date.now(), everyMs: heartbeatMs })}\n\n`
+  let heartbeats = 0
   const beating =
-    heartbeatMs === undefined ? null : setInterval(() => broadcast(heartbeat()), heartbeatMs)
+    heartbeatMs === undefined
+      ? null
+      : setInterval(() => {
+          if ([...events].some((res) => !silent.has(res))) heartbeats++
+          broadcast(heartbeat())
+        }, heartbeatMs)
 
   function statsBody(): ConsoleStats {
     return {
@@ -689,6 +697,7 @@ export async function startFakeConsoleRelay(
       for (const answer of held) answer()
     },
     eventStreams: () => events.size,
+    heartbeatsSent: () => heartbeats,
     async close() {
       if (beating) clearInterval(beating)
       for (const res of events) res.end()
