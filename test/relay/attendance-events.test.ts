@@ -10,7 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { consoleEventSchema, consoleStatsSchema, type ConsoleEvent } from '../../shared/console-api'
 import { LiveEvents } from '../../relay/attendance/live-events'
 import { createAttendanceRoutes } from '../../relay/attendance/routes'
@@ -19,6 +19,7 @@ import type { RelayHandle } from '../../relay/server'
 import type { SessionRecord } from '../../relay/store/console-types'
 import { ChangeFeed } from '../../relay/store/store-util'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { UNDER_LOAD } from '../helpers/wait'
 import {
   KioskClient,
   postPush,
@@ -217,7 +218,10 @@ describe('LiveEvents', () => {
   it('keeps no stream for a client gone before it opened (during the session read)', async () => {
     const { live } = setup()
     let handled = false
+    let reading: () => void = () => {}
+    const guardReading = new Promise<void>((resolve) => (reading = resolve))
     const url = await serveEvents(async (req, res) => {
+      reading()
       // The guard's store read, which the client outlives no longer.
       await new Promise((resolve) => res.once('close', resolve))
       await live.handle(req, res, SESSION)
@@ -226,12 +230,11 @@ describe('LiveEvents', () => {
     const req = request(url)
     req.on('error', () => {})
     req.end()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Gone once its request is in, not after a fixed 50 ms: a test process starved that long
+    // before its socket connected destroyed a request never sent, which no handler ever saw.
+    await guardReading
     req.destroy()
-    for (const deadline = Date.now() + 2000; !handled && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    expect(handled).toBe(true)
+    await vi.waitFor(() => expect(handled).toBe(true), UNDER_LOAD)
     expect(live.clientCount).toBe(0)
   })
 
