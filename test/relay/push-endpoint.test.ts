@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { request } from 'node:http'
+import { request, type ClientRequest } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { parseRelayConfig } from '../../relay/config'
@@ -14,7 +14,6 @@ import {
   postPush,
   scanXml,
   sha1Sorted,
-  settle,
   signedQuery,
   startTestRelay,
   tempDir,
@@ -43,6 +42,33 @@ async function start(
     ...(lines && { log: jsonLogger((l) => lines.push(l)) }),
   })
   return relay
+}
+
+/**
+ * A push whose head the relay has taken and whose body its route has begun to read: it sends
+ * `100 Continue` only then (shared/server/body.ts). A fixed wait for that lost the race on a
+ * loaded machine: the test process starved before its socket connected sent nothing, and the
+ * relay saw a connection with no request (no push cut off; closed as idle by a shutdown).
+ */
+async function pushBeingRead(target: URL, length: number): Promise<ClientRequest> {
+  const req = request(target, {
+    method: 'POST',
+    headers: { 'content-length': length, expect: '100-continue' },
+  })
+  const reading = new Promise<void>((resolve, reject) => {
+    req.once('continue', () => resolve())
+    req.once('error', reject)
+  })
+  req.flushHeaders()
+  await reading
+  return req
+}
+
+/** Resolves once `chunk` is handed to the socket (in the relay's reach). */
+function written(req: ClientRequest, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.write(chunk, (err) => (err ? reject(err) : resolve())),
+  )
 }
 
 async function queue(r: RelayHandle, kioskId: string) {
@@ -288,10 +314,9 @@ describe('POST /wechat', () => {
     await r.addKiosk('k1')
     const body = Buffer.from(scanXml('o1', 'k1:n1'))
     const target = new URL(`${r.url}/wechat?${signedQuery(TOKEN, clock).toString()}`)
-    const req = request(target, { method: 'POST', headers: { 'content-length': body.length } })
+    const req = await pushBeingRead(target, body.length)
     req.on('error', () => {})
-    req.write(body.subarray(0, 20))
-    await settle() // the relay now holds a half-received push
+    await written(req, body.subarray(0, 20)) // the relay now holds a half-received push
     req.destroy()
     // Whatever the relay made of it, once it has: a line about it.
     await until(() => lines.some((l) => /aborted|cut off/.test(l)), 'the cut-off push handled')
@@ -602,7 +627,7 @@ describe('graceful shutdown', () => {
     await r.addKiosk('k1')
     const body = Buffer.from(scanXml('late-visitor', 'k1:z'))
     const target = new URL(`${r.url}/wechat?${signedQuery(TOKEN, clock).toString()}`)
-    const req = request(target, { method: 'POST', headers: { 'content-length': body.length } })
+    const req = await pushBeingRead(target, body.length)
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on('response', (res) => {
         let text = ''
@@ -611,8 +636,7 @@ describe('graceful shutdown', () => {
       })
       req.on('error', reject)
     })
-    req.write(body.subarray(0, 20))
-    await settle() // the relay now holds a half-received push
+    await written(req, body.subarray(0, 20)) // the relay now holds a half-received push
     const closing = r.close()
     req.end(body.subarray(20))
     expect(await answered).toEqual({ status: 200, body: 'success' })
