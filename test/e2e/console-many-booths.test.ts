@@ -202,7 +202,12 @@ it('the campaigns list: a campaign of 120 booths shows a dozen and a link, not a
   for (const n of names) expect(n.widths.length, n.name).toBeLessThanOrEqual(3)
   await page.screenshot({ path: resolve(ARTIFACTS, 'console-many-booths-big-campaign.png') })
   await more.click()
-  await page.locator('[data-testid="campaign-booths-pick-count"]').waitFor()
+  // The picker is drawn from the booth list the page already holds, "已选 0" until the editor
+  // has read the campaign (its title then shows the campaign's name, in the same render).
+  await waitForPage(
+    page,
+    `document.querySelector('[data-testid="editor-title"]')?.textContent.trim() === ${JSON.stringify(c0Name?.trim())}`,
+  )
   expect(await page.locator('[data-testid="campaign-booths-pick-count"]').textContent()).toBe(
     '已选 123 / 200',
   )
