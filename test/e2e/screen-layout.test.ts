@@ -22,7 +22,7 @@ import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
 import { createCampaign, assign, signIn } from '../relay/campaign-helpers'
-import { SCREENSHOTS, waitForPage } from './browser'
+import { SCREENSHOTS, waitForPage, waitForStill } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 import { SCREEN_BOX_PROBLEMS } from './screen-fit'
 
@@ -129,7 +129,8 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
     }
     await page.goto(`${relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`)
     await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
-    await page.waitForTimeout(400) // the tiles' entrance
+    // The tiles' entrance is over: mid-way, the first row is drawn above its list.
+    await waitForStill(page)
     const what = typeof busy === 'object' ? busy.name : busy ? '5000' : '0'
     const name = `screen-${kind}-${size.width}x${size.height}-${what}`
     await page.screenshot({ path: resolve(process.env.SCREEN_SHOTS ?? SCREENSHOTS, `${name}.png`) })

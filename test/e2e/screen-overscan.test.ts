@@ -16,7 +16,7 @@ import { z } from 'zod'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
 import { assign, createCampaign, signIn } from '../relay/campaign-helpers'
-import { SCREENSHOTS, waitForPage } from './browser'
+import { SCREENSHOTS, waitForPage, waitForStill } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
 /** The share of each edge a TV with 5% overscan cuts off. */
@@ -93,7 +93,8 @@ describe('the big screens on a TV that cuts 2.5% of each edge', () => {
       await fx.link.cut()
     }
     await waitForPage(page, `document.querySelector('main')?.dataset.state === '${how}'`)
-    await page.waitForTimeout(400) // the tiles' entrance
+    // The tiles' entrance is over (400 ms of sleep was a guess): read as the TV settles on it.
+    await waitForStill(page)
     const name = `screen-overscan-${how}-${size.width}x${size.height}`
     await page.screenshot({ path: resolve(process.env.SCREEN_SHOTS ?? SCREENSHOTS, `${name}.png`) })
     await fx.link.restore()
