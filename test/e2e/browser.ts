@@ -366,3 +366,41 @@ export async function focusedAsHeard(
     await cdp.detach()
   }
 }
+
+/**
+ * Notes in the page, the moment `condition` (in-page source) is first true, the value of
+ * `expression` (in-page source), for `noted` to read later. For what lasts only a while by
+ * itself: a greeting leaves a few seconds after it is in, sooner than a screenshot and a round
+ * trip take on a loaded machine, and a look after it left reads nothing. The condition is
+ * checked now and on every change to the page's elements, classes and `lang`.
+ */
+export async function noteWhen(page: Page, condition: string, expression: string): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__noted = undefined
+    const check = () => {
+      if (!(${condition})) return false
+      observer.disconnect()
+      window.__noted = { value: ${expression} }
+      return true
+    }
+    const observer = new MutationObserver(check)
+    if (!check()) {
+      observer.observe(document, {
+        childList: true,
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['class', 'lang'],
+      })
+    }
+  })()`)
+}
+
+/** What `noteWhen` noted, once its condition has come true (waiting for it up to `timeout`). */
+export async function noted(page: Page, timeout = 20_000): Promise<unknown> {
+  await waitForPage(page, `window.__noted !== undefined`, timeout)
+  return z.object({ value: z.unknown() }).parse(await page.evaluate('window.__noted')).value
+}
+
+/** In-page source: a greeting is fully in (the condition `waitForGreetingIn` waits for). */
+export const GREETING_IN = `(!!document.querySelector('[data-testid="greeting"]') &&
+  !document.querySelector('.greeting-enter-active, .greeting-enter-from'))`

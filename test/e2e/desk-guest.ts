@@ -42,8 +42,13 @@ export async function showGuestCode(
   })
   await page.locator('[data-testid="roster-result"]').waitFor()
   await goHash(page, '#/admin/desk')
-  await page.locator('[data-testid="desk-result"] button').first().click()
-  const ticket = page.locator('[data-testid="desk-ticket"]')
+  // This guest's row and code: a code shown earlier on this page stays until another is.
+  await page
+    .locator('[data-testid="desk-result"]')
+    .filter({ hasText: guest.name })
+    .getByRole('button')
+    .click()
+  const ticket = page.locator('[data-testid="desk-ticket"]').filter({ hasText: guest.name })
   await ticket.waitFor()
   const url = decodeQr(await ticket.screenshot())
   expect(url).toMatch(/^https?:\/\//)
