@@ -5,8 +5,10 @@
  */
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { z } from 'zod'
+import { campaignSchema } from '../../shared/domain'
 import { decodeQr, goHash, unlockAdmin, waitForGreetingIn } from './browser'
-import type { KioskProcess } from './kiosk-process'
+import { callKiosk, type KioskProcess } from './kiosk-process'
 import { phoneScan } from './phone'
 
 export async function greetRegisteredGuest(
@@ -53,4 +55,23 @@ export async function showGuestCode(
   const url = decodeQr(await ticket.screenshot())
   expect(url).toMatch(/^https?:\/\//)
   return url ?? ''
+}
+
+/**
+ * A guest's code stays on the screen for one rotation of the campaign's codes (the demo's 30 s),
+ * less than a test going through several screen sizes takes on a loaded machine: the screen then
+ * shows the next visitor's code. This makes the demo campaign's rotation as long as its codes
+ * live (570 s of 600), through the kiosk's API (the page's admin area is left as it was).
+ */
+export async function longRotation(kiosk: KioskProcess): Promise<void> {
+  expect((await callKiosk(kiosk, 'unlockAdmin', { pin: kiosk.adminPin })).status).toBe(200)
+  const listed = await callKiosk(kiosk, 'listCampaigns')
+  const [campaign] = z.object({ result: z.array(campaignSchema) }).parse(listed.body).result
+  if (!campaign) throw new Error('the demo has no campaign')
+  const saved = await callKiosk(kiosk, 'saveCampaign', {
+    ...campaign,
+    rotationSeconds: campaign.ticketLifetimeSeconds - 30,
+  })
+  expect(saved.status).toBe(200)
+  expect((await callKiosk(kiosk, 'lockAdmin')).status).toBe(200)
 }

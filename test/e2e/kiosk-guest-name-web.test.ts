@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { screenshot, waitForSteadyCode } from './browser'
 import { demoKioskPage } from './demo-kiosk'
-import { showGuestCode } from './desk-guest'
+import { longRotation, showGuestCode } from './desk-guest'
 import type { KioskProcess } from './kiosk-process'
 
 const GUEST = 'Maximilian Alexander von Hohenzollern-Sigmaringen 🎉 Director'
@@ -61,6 +61,8 @@ describe('the line under a registered guest’s code, with a long name', () => {
   })
 
   it('keeps the scan mark right before the name at every screen size', async () => {
+    // Kept up through every size, not one rotation (30 s) of them.
+    await longRotation(kiosk)
     await showGuestCode(page, kiosk, { name: GUEST, code: 'L60' })
     await page.locator('[data-testid="admin-lock"]').click()
     for (const [width, height] of [

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { goHash, readScreenCode, screenshot, unlockAdmin, waitForSteadyCode } from './browser'
 import { demoKioskPage, type DemoKioskPage } from './demo-kiosk'
-import { showGuestCode } from './desk-guest'
+import { longRotation, showGuestCode } from './desk-guest'
 
 const LONG_NAME =
   '第二十三届中国国际数字化办公与智能会展技术博览会暨开发者大会签到 International Digital Office Expo Check-in Desk'
@@ -39,6 +39,8 @@ const CASES = [
     what: 'a guest’s 100-character roster name',
     name: 'long-guest',
     async show(page: Page, demo: DemoKioskPage): Promise<void> {
+      // Kept up through every size, not one rotation (30 s) of them.
+      await longRotation(demo.kiosk)
       await showGuestCode(page, demo.kiosk, { name: LONG_GUEST, code: 'L100' })
     },
     shown: (l: Layout) => l.instruction.text.includes(LONG_GUEST),
