@@ -30,7 +30,7 @@ import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
 import type { SecretVault } from './vault'
-import { errorCode } from '../../../shared/error-code'
+import { causes, errorCode } from '../../../shared/error-code'
 import { netFetch, proxyRefusal, proxySettingFault } from '../net/proxy'
 
 /** As long as a ticket request through the relay may take (ticket-source-proxy.ts). */
@@ -252,9 +252,10 @@ function retryAfterSeconds(header: string | null): number | undefined {
   return Math.min(Number(header), MAX_RETRY_AFTER_S)
 }
 
+/** The innermost error's code or message: fetch's own is only "fetch failed". */
 function describeCause(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
-  return errorCode(cause) ?? (cause instanceof Error ? cause.message : 'network error')
+  const cause = [...causes(err)].at(-1)
+  return cause === undefined ? 'network error' : (errorCode(cause) ?? cause.message)
 }
 
 /** The setup's own rules (shared/url-rule.ts), for the headless path that has no schema. */

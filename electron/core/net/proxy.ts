@@ -12,6 +12,7 @@
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { BlockList, isIP } from 'node:net'
 import type { ProxyAgent } from 'undici'
+import { causes } from '../../../shared/error-code'
 import { isLoopbackHost } from '../../../shared/url-rule'
 import type { AddressFetch } from '../../../shared/wechat/http'
 
@@ -120,10 +121,7 @@ export class ProxySettingError extends Error {
 
 /** The proxy setting `err` (or one it was caused by) found at fault, or null. */
 export function proxySettingFault(err: unknown): ProxySettingError | null {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
-    if (e instanceof ProxySettingError) return e
-    e = e.cause
-  }
+  for (const e of causes(err)) if (e instanceof ProxySettingError) return e
   return null
 }
 
@@ -162,11 +160,10 @@ export function websocketAgent(
 
 /** The HTTP status a proxy refused a tunnel with (undici's message, https-proxy-agent's answer). */
 export function proxyRefusal(err: unknown): number | null {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
+  for (const e of causes(err)) {
     const m = /^Proxy response \((\d{3})\) !== 200/.exec(e.message)
     if (m !== null) return Number(m[1])
     if (/Proxy Authentication Required \(407\)/.test(e.message)) return 407
-    e = e.cause
   }
   return null
 }

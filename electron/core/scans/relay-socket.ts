@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http'
 import WebSocket from 'ws'
 import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
-import { errorCode } from '../../../shared/error-code'
+import { causes, errorCode } from '../../../shared/error-code'
 import { proxySettingFault, websocketAgent } from '../net/proxy'
 
 /** The request under way, or why it could not even be made (never a throw). */
@@ -100,10 +100,10 @@ const UNTRUSTED_CERTIFICATE = new Set([
   'CERT_REVOKED',
 ])
 
-/** A TLS handshake (ws's, or fetch's in its `cause`) refused the certificate it was shown. */
+/** A TLS handshake (ws's, or fetch's in a `cause`) refused the certificate it was shown. */
 export function untrustedCertificate(err: unknown): boolean {
-  const cause = typeof err === 'object' && err !== null && 'cause' in err ? err.cause : null
-  return UNTRUSTED_CERTIFICATE.has(errorCode(err) ?? errorCode(cause) ?? '')
+  for (const e of causes(err)) if (UNTRUSTED_CERTIFICATE.has(errorCode(e) ?? '')) return true
+  return false
 }
 
 /**
