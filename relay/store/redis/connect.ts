@@ -9,6 +9,7 @@ import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis } from 'ioredis'
 import { isRedisClusterUrl, parseRedisClusterUrl, type ClusterSeed } from './cluster-url'
 import { errorCode } from '../../../shared/error-code'
+import { settleAll } from './settle-all'
 
 /** What the store sends commands through: both clients take the same commands. */
 export type RedisClient = Redis | Cluster
@@ -215,9 +216,7 @@ async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
     // Both settle before either is closed: one refused (a TLS certificate) while the other was
     // mid-handshake and closed under it got a late TLS alert on a socket ioredis no longer
     // listened on, an uncaught exception (seen in CI).
-    const connects = await Promise.allSettled([client.connect(), sub.connect()])
-    const failed = connects.find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
+    await settleAll([client.connect(), sub.connect()])
   } catch (err) {
     client.disconnect()
     sub.disconnect()

@@ -45,6 +45,7 @@ import { parseStored } from './follow-up'
 import type { RedisKeys } from './keys'
 import { runScript } from './run-script'
 import { PACKED_ROW_COLUMNS, PACKED_VALUES } from './scripts'
+import { settleAll } from './settle-all'
 
 /**
  * KEYS: 1 campaign, 2 visitors (numbers), 3 firsts, 4 returning, 5 bindings, 6 binding openids,
@@ -430,7 +431,7 @@ export class RedisErasures implements ErasureStore {
     // Every kiosk's step settles before the call answers, a failed one included: a 500 while
     // another kiosk's step is still on its way would let the organizer's retry (or the next
     // relay's resume) run beside it, and what the call says it left undone would not be so.
-    const steps = await Promise.allSettled(
+    await settleAll(
       at.map((id) => {
         const a = this.keys.attendance(id)
         const keys = [
@@ -444,8 +445,6 @@ export class RedisErasures implements ErasureStore {
         return runScript(this.redis, ERASE_AT_KIOSK, keys, [c, openid, pseudonym])
       }),
     )
-    const failed = steps.find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
     const scans = await perKioskReads(
       this.redis,
       ids.map((id) => ['hmget', this.keys.attendance(id).visitors, openid]),
