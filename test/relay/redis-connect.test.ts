@@ -55,6 +55,18 @@ describe('opening the Redis store on a numbered database', () => {
     zero.disconnect()
   })
 
+  it('rediss:// at this plain port says so and to use redis://, not a connect timeout', async () => {
+    // A plain Redis reads the TLS ClientHello as an unfinished inline command and answers
+    // nothing: ioredis waited its whole connect timeout, then "connect ETIMEDOUT".
+    const url = redis.url.replace('redis://', 'rediss://:s3cret-pass@')
+    const err = await openRedisStore({ url }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).message).toMatch(
+      /cannot connect to Redis: 127\.0\.0\.1:\d+ speaks plain Redis, not TLS: use redis:\/\//,
+    )
+    expect((err as Error).message).not.toContain('s3cret-pass')
+  })
+
   it('keeps its keys in the database the URL names', async () => {
     const store = await openRedisStore({ url: `${redis.url}/3` })
     await store.close()

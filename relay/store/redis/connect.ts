@@ -5,6 +5,7 @@
  * channel. The rest of the store does not know which.
  */
 import { readFileSync } from 'node:fs'
+import { createConnection } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis } from 'ioredis'
 import { isRedisClusterUrl, parseRedisClusterUrl, type ClusterSeed } from './cluster-url'
@@ -99,7 +100,7 @@ export async function connectRedis(
       }),
     )
     const sub = quiet(client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }))
-    await connectAll(client, sub)
+    await connectOrRefusePlain(client, sub)
     await selectDatabase(client, sub)
     return { client, sub, cluster: false }
   }
@@ -138,6 +139,57 @@ export async function connectRedis(
   }
   await connectAll(client, sub)
   return { client, sub, cluster: true }
+}
+
+/**
+ * connectAll, and for a TLS address, beside it, whether the port speaks plain Redis: a rediss://
+ * URL at a plain port, whose Redis reads the TLS ClientHello as an unfinished command and
+ * answers nothing, waited out ioredis's whole connect timeout, then said only "connect
+ * ETIMEDOUT". Such a port is refused at once, naming the scheme to use.
+ */
+async function connectOrRefusePlain(client: Redis, sub: Redis): Promise<void> {
+  const { tls, path, host, port, connectTimeout } = client.options
+  const connecting = connectAll(client, sub)
+  if (tls === undefined || (path ?? '') !== '' || host === undefined || port === undefined)
+    return connecting
+  const plain = speaksPlainRedis(host, port, connectTimeout ?? 10_000)
+  const settled = connecting.then(
+    () => false,
+    () => false,
+  )
+  if (await Promise.race([plain, settled])) {
+    client.disconnect()
+    sub.disconnect()
+    await settled
+    throw new Error(
+      `cannot connect to Redis: ${host}:${port} speaks plain Redis, not TLS: use redis:// ` +
+        'in the redis setting (--redis, SCANDESK_RELAY_REDIS), or the TLS port for rediss://',
+    )
+  }
+  return connecting
+}
+
+/**
+ * Whether `host:port` answers a plain-text PING as a Redis does (`+PONG`, `-NOAUTH …`). A TLS
+ * port closes on the plain bytes or sends an alert: false, as is a failure or `waitMs` of
+ * silence. The probe never holds the relay's process open.
+ */
+function speaksPlainRedis(host: string, port: number, waitMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port })
+    socket.unref()
+    const done = (plain: boolean): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(plain)
+    }
+    const timer = setTimeout(() => done(false), waitMs)
+    timer.unref()
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (d: Buffer) => done(/^[+-]/.test(d.toString('latin1'))))
+    socket.on('error', () => done(false))
+    socket.once('close', () => done(false))
+  })
 }
 
 /**
