@@ -7,7 +7,14 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { KioskError } from '../../electron/core/api/kiosk-error'
-import { forgetProxyAgents, netFetch, proxyFor, proxyInUse } from '../../electron/core/net/proxy'
+import {
+  forgetProxyAgents,
+  netFetch,
+  proxyFor,
+  proxyInUse,
+  ProxySettingError,
+  websocketAgent,
+} from '../../electron/core/net/proxy'
 import { kioskMethods } from '../../shared/ipc'
 import { redactText } from '../../shared/server/redact'
 import { cleanup, kioskOn, listenForTest, startPlatform, TEST_PIN, waitFor } from './helpers'
@@ -127,6 +134,34 @@ describe('which proxy an address goes through', () => {
       // @ts-expect-error a Request would go direct, around the venue's proxy
       netFetch(new Request('https://relay.venue.test/healthz'))
     expect(typeof given).toBe('function')
+  })
+
+  it('a user name or password with a % that encodes nothing: the setting is at fault, not the network', () => {
+    // https-proxy-agent (the link) and the fetch's Proxy-Authorization decode them: a bare `%`
+    // threw a URIError there, said as "unreachable" (the link) or a general failure (fetch).
+    for (const value of [
+      'http://venue:50%off@proxy.corp:3128',
+      'http://us%zz:pw@proxy.corp:3128',
+    ]) {
+      const thrown = (): unknown => {
+        try {
+          return proxyFor('https://relay.example.com', { HTTPS_PROXY: value })
+        } catch (err) {
+          return err
+        }
+      }
+      const err = thrown()
+      expect(err).toBeInstanceOf(ProxySettingError)
+      expect((err as ProxySettingError).setting).toBe('HTTPS_PROXY')
+      expect((err as Error).message).toMatch(/HTTPS_PROXY .*%25/)
+      expect((err as Error).message).not.toMatch(/off|pw/)
+      expect(() => websocketAgent('wss://relay.example.com/kiosk', { HTTPS_PROXY: value })).toThrow(
+        ProxySettingError,
+      )
+    }
+    expect(
+      proxyFor('https://relay.example.com', { HTTPS_PROXY: 'http://v:50%25off@p:1' })?.host,
+    ).toBe('p:1')
   })
 
   it('loopback never goes through a proxy', () => {

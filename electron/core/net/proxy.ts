@@ -105,6 +105,16 @@ export function proxyFor(target: string, env: ProxyEnv = process.env): URL | nul
       setting,
       `${setting} ${describeProxy(proxy)}: only an http:// or https:// proxy is supported`,
     )
+  // Both the link's agent and the fetch's Proxy-Authorization decode them: a bare `%` threw.
+  try {
+    decodeURIComponent(proxy.username)
+    decodeURIComponent(proxy.password)
+  } catch {
+    throw new ProxySettingError(
+      setting,
+      `${setting} ${describeProxy(proxy)}: its user name or password has a % that encodes nothing: write a % in them as %25`,
+    )
+  }
   return proxy
 }
 
