@@ -10,6 +10,7 @@ import { planSetup, storeSecrets } from './config/setup'
 import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import { unreadableAsAbsent, type SecretVault } from './config/vault'
+import { finishInterruptedClear } from './clear-booth'
 import {
   describeOwner,
   FolderInUseError,
@@ -64,6 +65,14 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
   // kicked off the relay in turn), its settings and its database (docs/RELIABILITY.md).
   const lock = lockDataFolder(o)
   try {
+    // A `kiosk clear` a crash cut short is finished before the vault or the database is read:
+    // its secrets and guests' rows never come back (clear-booth.ts).
+    const cleared = finishInterruptedClear(o.dataDir)
+    if (cleared !== null) {
+      o.core?.log?.warn(
+        `a clearing of this booth was cut short: finished now (${cleared.removed.length} files removed); the kiosk starts as at its first start`,
+      )
+    }
     // A secret sealed on another computer (a copied data folder) is read as absent, not fatal.
     const vault = unreadableAsAbsent(typeof o.vault === 'function' ? o.vault() : o.vault, (m) =>
       o.core?.log?.warn(m),

@@ -5,44 +5,21 @@
  * is cleared. While a kiosk runs on the folder the command is refused and changes nothing (the
  * running kiosk holds its settings in memory and would keep the old PIN).
  */
-import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { openKioskDb } from '../../electron/core/db/db'
 import { MetaTable } from '../../electron/core/db/meta-table'
 import { loadLockout } from '../../electron/core/config/admin-lockout'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
-import { assertCliBuilt, callKiosk, type KioskProcess } from './kiosk-process'
+import { callKiosk, runKioskCli, type CliRun, type KioskProcess } from './kiosk-process'
 import { kioskDataFolder } from './kiosk-data-folder'
 
-const ROOT = resolve(import.meta.dirname, '../..')
-const execFileP = promisify(execFile)
 const { dir, dataDir, start } = kioskDataFolder('kiosk-reset-pin-')
 
-/** `kiosk reset-pin <args>`: its status and output (bounded: killed after 30 s). */
-async function resetPin(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  assertCliBuilt()
-  try {
-    const { stdout, stderr } = await execFileP(
-      process.execPath,
-      ['out/cli/cli.mjs', 'reset-pin', ...args],
-      { cwd: ROOT, timeout: 30_000 },
-    )
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string }
-    return {
-      code: typeof e.code === 'number' ? e.code : null,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? '',
-    }
-  }
-}
+/** `kiosk reset-pin <args>` on the built CLI. */
+const resetPin = (args: string[]): Promise<CliRun> => runKioskCli(['reset-pin', ...args])
 
 const adminPinOf = (): unknown =>
   (JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as Record<string, unknown>)[

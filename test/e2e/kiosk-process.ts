@@ -7,9 +7,10 @@
  * processes of its own, so signalling the child is enough.
  * (Not `detached`: Ctrl-C on a test run still reaches it through the terminal.)
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { z } from 'zod'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -58,6 +59,31 @@ export function assertCliBuilt(): void {
   })
   if (newer !== undefined) throw new Error(`out/cli is older than ${newer}: ${rebuild}`)
   cliChecked = true
+}
+
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** `kiosk <args>` on the built CLI, run to its end: its status and output (killed after 30 s). */
+export async function runKioskCli(args: string[]): Promise<CliRun> {
+  assertCliBuilt()
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      timeout: 30_000,
+    })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code?: unknown; stdout?: string; stderr?: string }
+    return {
+      code: typeof e.code === 'number' ? e.code : null,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }
+  }
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {

@@ -9,8 +9,11 @@
  *   export  --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
  *   reset-pin --data DIR
  *           a new admin PIN for a stopped kiosk (printed once, last line); clears the lockout
+ *   clear   --data DIR [--logs DIR] [--confirm-loss]
+ *           a stopped booth's data, secrets and logs removed for good (clear-booth.ts)
  */
 import { stdoutSink } from '../../../shared/server/stdout-sink'
+import { runClearCommand } from './cli-clear'
 import { runExportCommand } from './cli-export'
 import { runResetPinCommand } from './cli-reset-pin'
 import { runWebCommand } from './cli-web'
@@ -21,6 +24,9 @@ const USAGE = `usage:
   kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
   kiosk reset-pin --data DIR   (a stopped kiosk's new admin PIN, printed once, last line;
                                clears the PIN lockout)
+  kiosk clear --data DIR [--logs DIR] [--confirm-loss]
+                               (a stopped booth's attendance, roster, campaigns, secrets and logs
+                               removed for good; refused while data only it holds would be lost)
 secrets for provisioning come from SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET;
 the pairing code (from the organizer's console) may come from SCANDESK_PAIRING_CODE instead`
 
@@ -33,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   // `npm run kiosk:web -- --help` is `web --help`: the usage, not the parser's "Unknown option".
   if (
-    (command === 'web' || command === 'export' || command === 'reset-pin') &&
+    (command === 'web' || command === 'export' || command === 'reset-pin' || command === 'clear') &&
     rest.some((a) => a === '--help' || a === '-h')
   ) {
     printUsage()
@@ -46,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return runExportCommand(rest)
     case 'reset-pin':
       return runResetPinCommand(rest)
+    case 'clear':
+      return runClearCommand(rest)
     case undefined:
     case '--help':
     case '-h':

@@ -237,5 +237,10 @@ const JSON_TEMPORARY = /^(?:settings|vault|vault\.safe-storage|campaigns)\.json\
  * of: another process's save in flight would lose its temporary. Returns how many were removed.
  */
 export function removeStaleJsonTemporaries(dir: string): number {
-  return removeLeftovers(dir, (name) => JSON_TEMPORARY.test(name))
+  return removeLeftovers(dir, isJsonTemporary)
+}
+
+/** Whether `name` is one of `writeJsonFile`'s temporaries of the kiosk's files (above). */
+export function isJsonTemporary(name: string): boolean {
+  return JSON_TEMPORARY.test(name)
 }

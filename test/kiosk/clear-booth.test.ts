@@ -1,0 +1,149 @@
+/**
+ * Clearing a booth before the laptop goes back (electron/core/clear-booth.ts): afterwards no
+ * byte of a guest's name, phone or openid, nor the AppSecret or relay token, is left anywhere in
+ * the data folder (the database, its -wal and -shm, leftovers) or the kiosk's logs; what only the
+ * booth holds refuses the clear, changing nothing, until the loss is confirmed; a crash midway
+ * leaves a marker a restart finishes the clear from, before anything reads the folder.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  BoothClearRefused,
+  boothDataAtRisk,
+  CLEARING_MARKER,
+  clearBooth,
+} from '../../electron/core/clear-booth'
+import { loadSettings } from '../../electron/core/config/settings'
+import { openFileKeyVault } from '../../electron/core/config/vault'
+import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
+import { closedPort } from '../helpers/closed-port'
+import { boothFolder, found, NAME, OPENID, PHONE } from './booth-folder'
+import { cleanup, tempDir } from './helpers'
+
+afterEach(cleanup)
+
+/**
+ * The folder's files with their bytes, to show a refusal changed nothing (-shm only by name: it
+ * is SQLite's shared index of the -wal, which any reader's connection writes).
+ */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir).map((n) => [
+      n,
+      n.endsWith('-shm') ? '' : readFileSync(join(dir, n)).toString('base64'),
+    ]),
+  )
+}
+
+/** A booth's folder and its logs in a new temporary folder. */
+function booth(): { dataDir: string; logs: string } {
+  const root = tempDir()
+  const dataDir = join(root, 'kiosk')
+  const logs = join(root, 'logs')
+  boothFolder(dataDir, logs)
+  return { dataDir, logs }
+}
+
+describe('clearing a booth', () => {
+  it('leaves no guest, openid, AppSecret or token bytes in the data folder or the logs', () => {
+    const { dataDir, logs } = booth()
+    // The test finds what it looks for: the guest is in the database's files and the logs.
+    expect(new Set(found([dataDir, logs]).map((h) => h.needle))).toEqual(
+      new Set([NAME, PHONE, OPENID]),
+    )
+    expect(existsSync(join(dataDir, 'kiosk.db-wal'))).toBe(true)
+
+    const cleared = clearBooth(dataDir, { confirmLoss: true, logDirs: [logs] })
+
+    expect(found([dataDir, logs])).toEqual([])
+    // Nothing that could open a secret either: no vault, no key, no settings; a first start's folder.
+    expect(readdirSync(dataDir)).toEqual([])
+    expect(readdirSync(logs)).toEqual([])
+    expect(loadSettings(dataDir)).toBeNull()
+    expect(cleared.lost).toEqual({ unsentBindings: 1, localOnlyCheckIns: 1 })
+    expect(cleared.removed.map((f) => f.slice(dirname(dataDir).length + 1))).toEqual([
+      'kiosk/vault.json',
+      'kiosk/vault.key',
+      'kiosk/kiosk.db',
+      'kiosk/kiosk.db-wal',
+      'kiosk/kiosk.db-shm',
+      'kiosk/settings.json',
+      'kiosk/campaigns.json',
+      'kiosk/vault.json.4242.tmp',
+      'logs/main.log',
+      'logs/main.log.1',
+    ])
+  })
+
+  it('refuses, changing nothing, while data only this booth holds is not confirmed lost', () => {
+    const { dataDir, logs } = booth()
+    const before = snapshot(dataDir)
+    const logsBefore = snapshot(logs)
+    expect(boothDataAtRisk(dataDir)).toEqual({ unsentBindings: 1, localOnlyCheckIns: 1 })
+    let refusal: unknown
+    try {
+      clearBooth(dataDir, { confirmLoss: false, logDirs: [logs] })
+    } catch (err) {
+      refusal = err
+    }
+    expect(refusal).toBeInstanceOf(BoothClearRefused)
+    expect((refusal as Error).message).toContain('1 desk bindings have not reached the relay yet')
+    expect((refusal as Error).message).toContain('1 条签到只保存在本机')
+    expect(snapshot(dataDir)).toEqual(before)
+    expect(snapshot(logs)).toEqual(logsBefore)
+  })
+
+  it('a kiosk.db that cannot be read refuses until the loss is confirmed, then goes too', () => {
+    const { dataDir } = booth()
+    for (const f of ['kiosk.db-wal', 'kiosk.db-shm']) rmSync(join(dataDir, f))
+    writeFileSync(join(dataDir, 'kiosk.db'), `not a database: ${NAME}`)
+    const before = snapshot(dataDir)
+    expect(() => clearBooth(dataDir, { confirmLoss: false })).toThrow(/not a database/)
+    expect(snapshot(dataDir)).toEqual(before)
+    expect(clearBooth(dataDir, { confirmLoss: true }).lost).toEqual({
+      unsentBindings: 0,
+      localOnlyCheckIns: 0,
+    })
+    expect(readdirSync(dataDir)).toEqual([])
+  })
+
+  it('a crash midway leaves a marker; the next start finishes the clear before reading anything', async () => {
+    const { dataDir } = booth()
+    const crash = new Error('power cut')
+    expect(() =>
+      clearBooth(dataDir, {
+        confirmLoss: true,
+        afterRemove: (file) => {
+          if (file.endsWith('vault.key')) throw crash
+        },
+      }),
+    ).toThrow(crash)
+    // Secrets first: the vault and its key are gone, the guests' rows are not yet.
+    expect(existsSync(join(dataDir, CLEARING_MARKER))).toBe(true)
+    expect(existsSync(join(dataDir, 'vault.json'))).toBe(false)
+    expect(found([dataDir]).map((h) => h.needle)).toContain(NAME)
+
+    // A restart, provisioned anew: the clear is finished first, so none of the booth's old
+    // secrets, settings or rows come back, and the kiosk starts as at its first start.
+    const runtime = await startKioskRuntime({
+      dataDir,
+      vault: () => openFileKeyVault(dataDir),
+      provisioning: {
+        relayUrl: `http://127.0.0.1:${await closedPort()}`,
+        kioskId: 'booth-8',
+        ticketSource: 'proxy',
+      },
+      env: { SCANDESK_KIOSK_TOKEN: 'tok-booth-8-new0123' },
+      core: { tickMs: 0 },
+    })
+    try {
+      expect(runtime.core.initialPin).toMatch(/^\d{6}$/)
+      expect(runtime.core.allCampaigns.list()).toEqual([])
+    } finally {
+      await runtime.close()
+    }
+    expect(existsSync(join(dataDir, CLEARING_MARKER))).toBe(false)
+    expect(found([dataDir])).toEqual([])
+  })
+})
