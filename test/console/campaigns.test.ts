@@ -783,10 +783,20 @@ describe('a booth another organizer moved meanwhile', () => {
     const select = () => wrapper.get('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]')
     const note = () => wrapper.find('[data-testid="booth-moved"]')
     const undo = () => wrapper.find('[data-testid="booth-move-undo"]')
+    // Said through a region there before the move: one inserted with its words is not read out.
+    const region = wrapper.get('[data-testid="booth-moved-news"]')
+    expect(region.attributes('role')).toBe('status')
+    expect(region.text()).toBe('')
+    const said = (): string => {
+      expect(wrapper.get('[data-testid="booth-moved-news"]').element).toBe(region.element)
+      expect(note().attributes('role')).toBeUndefined()
+      return region.text()
+    }
     await select().setValue('c-2')
     await flushPromises()
     expect(fake.api.assignKiosk).toHaveBeenCalledWith('hall-a', 'c-2', '"hall-a@c-expo"')
     expect(note().text()).toContain('“hall-a”的活动已从“春季展”改为“秋季展”')
+    expect(said()).toBe('“hall-a”的活动已从“春季展”改为“秋季展”。')
     expect(undo().text()).toBe('撤销：改回“春季展”')
     // The relay has it on 秋季展 now; the way back moves it only from there (If-Match).
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-2' })])
@@ -794,6 +804,7 @@ describe('a booth another organizer moved meanwhile', () => {
     await flushPromises()
     expect(fake.api.assignKiosk).toHaveBeenLastCalledWith('hall-a', 'c-expo', '"hall-a@c-2"')
     expect(note().text()).toBe('“hall-a”已改回“春季展”。')
+    expect(said()).toBe('“hall-a”已改回“春季展”。')
     expect(undo().exists()).toBe(false)
   })
 
