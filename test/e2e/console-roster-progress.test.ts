@@ -77,7 +77,8 @@ it('a roster on a slow link shows its progress rising, then imports; a cancelled
   const file = csv('来宾', ROWS)
   expect(file.length).toBeGreaterThan(4 * 1024 * 1024)
   // Kernel buffers on either side take most of the file at once (85% seen); the rest trickles
-  // at 64 KiB/s, several seconds of the percentage rising.
+  // at 64 KiB/s: the browser writes more (the percentage rises) once about a third of its send
+  // buffer has drained, some 15 s after (the link's pace holds on a loaded machine).
   bed.link.throttle(64 * 1024)
   await page.evaluate(RECORD_PROGRESS)
   await pick(page, 'guests.csv', file)

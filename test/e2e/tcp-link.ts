@@ -37,9 +37,15 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
   let refused = 0
   let accepted = 0
   let rate: number | null = null
-  /** Passes a chunk on in twentieths of a second's worth while `rate` is set. */
-  const paced = (): Transform =>
-    new Transform({
+  /**
+   * Passes a chunk on at `rate` while it is set, by the clock, not by the sleeps: a timer that
+   * fires late (a busy machine) lets through what the time gone allows, so the rate holds under
+   * load instead of falling with the timers (at most a second's worth at once after a pause).
+   */
+  const paced = (): Transform => {
+    let allowance = 0
+    let last = Date.now()
+    return new Transform({
       transform(chunk: Buffer, _encoding, done) {
         void (async () => {
           for (let at = 0; at < chunk.length;) {
@@ -47,14 +53,21 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
               this.push(chunk.subarray(at))
               break
             }
-            const piece = Math.max(1, Math.ceil(rate / 20))
-            this.push(chunk.subarray(at, at + piece))
-            at += piece
-            await sleep(50)
+            const now = Date.now()
+            allowance = Math.min(rate, allowance + ((now - last) * rate) / 1000)
+            last = now
+            const piece = Math.min(chunk.length - at, Math.floor(allowance))
+            if (piece > 0) {
+              this.push(chunk.subarray(at, at + piece))
+              at += piece
+              allowance -= piece
+            }
+            if (at < chunk.length) await sleep(50)
           }
         })().then(() => done(), done)
       },
     })
+  }
   /** Each live pair's stall: stops forwarding and keeps either end from hearing a close. */
   const stalls = new Set<() => void>()
 
