@@ -800,9 +800,12 @@ describe('a booth another organizer moved meanwhile', () => {
     expect(undo().text()).toBe('撤销：改回“春季展”')
     // The relay has it on 秋季展 now; the way back moves it only from there (If-Match).
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-2' })])
+    ;(undo().element as HTMLButtonElement).focus()
     await undo().trigger('click')
     await flushPromises()
     expect(fake.api.assignKiosk).toHaveBeenLastCalledWith('hall-a', 'c-expo', '"hall-a@c-2"')
+    // The button went with the note it was in: the focus is on the booth's list, not <body>.
+    expect(document.activeElement).toBe(select().element)
     expect(note().text()).toBe('“hall-a”已改回“春季展”。')
     expect(said()).toBe('“hall-a”已改回“春季展”。')
     expect(undo().exists()).toBe(false)
