@@ -10,9 +10,9 @@
  * `clearBooth` refuses, changing nothing, unless the staff confirm that loss.
  *
  * A crash midway never leaves secrets behind while claiming success: `clearing.json` is put on
- * disk first, the secrets go next, then the database, then the rest, and the marker last. A
- * start that finds the marker finishes the clear before anything reads the folder
- * (`finishInterruptedClear`, called by the runtime under the folder lock).
+ * disk first, the secrets go next, then the database and the exports saved in the folder, then
+ * the rest, and the marker last. A start that finds the marker finishes the clear before
+ * anything reads the folder (`finishInterruptedClear`, called by the runtime under the lock).
  */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,6 +27,8 @@ export const CLEARING_MARKER = 'clearing.json'
 const SECRET_FILES = ['vault.json', 'vault.safe-storage.json', 'vault.key']
 const DATABASE_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk.db-journal']
 const OTHER_FILES = ['settings.json', 'campaigns.json']
+/** The admin area's exports (export/export-jobs.ts): the guests' rows as sheets, partials too. */
+const EXPORTS_DIR = 'exports'
 /** The Electron shell's rotated log (electron/main/log.ts): main.log, main.log.0 … */
 const LOG_FILE = /^main\.log(?:\.\d+)?$/
 
@@ -156,13 +158,17 @@ export function clearBooth(dataDir: string, o: ClearOptions): BoothCleared {
   const removed: string[] = []
   const remove = (file: string): void => {
     if (!existsSync(file)) return
-    rmSync(file, { force: true })
+    rmSync(file, { recursive: true, force: true })
     removed.push(file)
     o.afterRemove?.(file)
   }
-  for (const name of [...SECRET_FILES, ...DATABASE_FILES, ...OTHER_FILES]) {
-    remove(join(dataDir, name))
+  for (const name of [...SECRET_FILES, ...DATABASE_FILES]) remove(join(dataDir, name))
+  const exportsDir = join(dataDir, EXPORTS_DIR)
+  if (existsSync(exportsDir)) {
+    for (const name of readdirSync(exportsDir).sort()) remove(join(exportsDir, name))
+    rmSync(exportsDir, { recursive: true, force: true })
   }
+  for (const name of OTHER_FILES) remove(join(dataDir, name))
   // Old copies of settings.json or vault.json a killed save left behind, and the logs.
   for (const dir of [dataDir, ...(o.logDirs ?? [])]) {
     if (!existsSync(dir)) continue

@@ -5,10 +5,10 @@
  * confirmed, nothing of the guests or the secrets is left in the folder or the logs, and the
  * next start is a first start that prints a new admin PIN; refused while a kiosk runs on it.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { boothFolder, found } from '../kiosk/booth-folder'
+import { boothFolder, found, snapshot as files } from '../kiosk/booth-folder'
 import { runKioskCli, type CliRun } from './kiosk-process'
 import { kioskDataFolder } from './kiosk-data-folder'
 
@@ -17,16 +17,6 @@ const logs = join(dir, 'logs')
 
 /** `kiosk clear <args>` on the built CLI. */
 const clear = (args: string[]): Promise<CliRun> => runKioskCli(['clear', ...args])
-
-/** The folder's files by name with their bytes (the -shm, SQLite's index any reader writes, by name). */
-function files(folder: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(folder).map((n) => [
-      n,
-      n.endsWith('-shm') ? '' : readFileSync(join(folder, n)).toString('base64'),
-    ]),
-  )
-}
 
 describe('kiosk clear', () => {
   it('refuses a folder with no kiosk in it', async () => {

@@ -38,8 +38,8 @@ const roster: RosterFrame = {
 /**
  * A booth's data folder as a kiosk killed mid-event leaves it: a relay roster with the guest,
  * their desk scan (bound, the binding not yet at the relay) in a campaign the relay does not
- * run, the secrets in the vault, the database's latest pages still in its -wal, the guest in
- * the logs.
+ * run, the secrets in the vault, the database's latest pages still in its -wal, an export saved
+ * from the admin area, the guest in the logs.
  */
 export function boothFolder(dataDir: string, logs: string): void {
   mkdirSync(logs, { recursive: true })
@@ -69,6 +69,12 @@ export function boothFolder(dataDir: string, logs: string): void {
   vault.set('appSecret', APP_SECRET)
   // A killed save's temporary of the vault, and the shell's logs (names are not redacted).
   writeFileSync(join(dataDir, 'vault.json.4242.tmp'), readFileSync(join(dataDir, 'vault.json')))
+  // An export the admin area saved (electron/core/export/export-jobs.ts: <data>/exports).
+  mkdirSync(join(dataDir, 'exports'))
+  writeFileSync(
+    join(dataDir, 'exports', 'x_AbCdEfGhIjKl-day-1-签到记录-20260502-073015.csv'),
+    `姓名,手机,openid\n${NAME},${PHONE},${OPENID}\n`,
+  )
   writeFileSync(join(logs, 'main.log'), `desk: checked in ${NAME} (${PHONE}) ${OPENID}\n`)
   writeFileSync(join(logs, 'main.log.1'), `greeting ${NAME}\n`)
 }
@@ -87,4 +93,19 @@ export function found(dirs: string[]): { file: string; needle: string }[] {
   }
   for (const d of dirs) if (existsSync(d)) walk(d)
   return hits
+}
+
+/**
+ * The folder's files by path under it, with their bytes, to show a refusal changed nothing
+ * (-shm only by name: it is SQLite's shared index of the -wal, which any reader's connection
+ * writes).
+ */
+export function snapshot(dir: string, under = ''): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (const name of readdirSync(join(dir, under))) {
+    const rel = under === '' ? name : `${under}/${name}`
+    if (statSync(join(dir, rel)).isDirectory()) Object.assign(files, snapshot(dir, rel))
+    else files[rel] = name.endsWith('-shm') ? '' : readFileSync(join(dir, rel)).toString('base64')
+  }
+  return files
 }

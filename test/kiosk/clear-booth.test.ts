@@ -5,7 +5,7 @@
  * booth holds refuses the clear, changing nothing, until the loss is confirmed; a crash midway
  * leaves a marker a restart finishes the clear from, before anything reads the folder.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -18,23 +18,10 @@ import { loadSettings } from '../../electron/core/config/settings'
 import { openFileKeyVault } from '../../electron/core/config/vault'
 import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
 import { closedPort } from '../helpers/closed-port'
-import { boothFolder, found, NAME, OPENID, PHONE } from './booth-folder'
+import { boothFolder, found, NAME, OPENID, PHONE, snapshot } from './booth-folder'
 import { cleanup, tempDir } from './helpers'
 
 afterEach(cleanup)
-
-/**
- * The folder's files with their bytes, to show a refusal changed nothing (-shm only by name: it
- * is SQLite's shared index of the -wal, which any reader's connection writes).
- */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir).map((n) => [
-      n,
-      n.endsWith('-shm') ? '' : readFileSync(join(dir, n)).toString('base64'),
-    ]),
-  )
-}
 
 /** A booth's folder and its logs in a new temporary folder. */
 function booth(): { dataDir: string; logs: string } {
@@ -68,6 +55,7 @@ describe('clearing a booth', () => {
       'kiosk/kiosk.db',
       'kiosk/kiosk.db-wal',
       'kiosk/kiosk.db-shm',
+      'kiosk/exports/x_AbCdEfGhIjKl-day-1-签到记录-20260502-073015.csv',
       'kiosk/settings.json',
       'kiosk/campaigns.json',
       'kiosk/vault.json.4242.tmp',

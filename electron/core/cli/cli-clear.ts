@@ -1,7 +1,8 @@
 /**
  * `kiosk clear --data DIR [--logs DIR] [--confirm-loss]`: clears a stopped booth for good before
- * the laptop goes back (clear-booth.ts): the guests' data, the campaigns, the vault's secrets and
- * the kiosk's logs go; its next start is a first start, which prints a new admin PIN.
+ * the laptop goes back (clear-booth.ts): the guests' data, the exports saved in the folder, the
+ * campaigns, the vault's secrets and the kiosk's logs go; its next start is a first start, which
+ * prints a new admin PIN.
  *
  * What only this booth holds (desk bindings not yet at the relay, check-ins of campaigns the
  * relay does not run) is named and the command refused, changing nothing, unless
@@ -93,8 +94,8 @@ export async function runClearCommand(args: string[]): Promise<number> {
   const out = stdoutSink('kiosk', 'the report of what was cleared is not shown')
   await out.written(
     `${confirmed}` +
-      `已清除 ${dataDir} 的本机数据（${removed} 个文件）：签到记录、名单、二维码、活动、中继令牌与 AppSecret。下次启动即首次启动，会显示新的管理员 PIN。\n` +
-      `Cleared the booth in ${dataDir} (${removed} files): attendance, roster, codes, campaigns, the relay token and the AppSecret. ` +
+      `已清除 ${dataDir} 的本机数据（${removed} 个文件）：签到记录、名单、二维码、活动、已保存的导出文件、中继令牌与 AppSecret。下次启动即首次启动，会显示新的管理员 PIN。\n` +
+      `Cleared the booth in ${dataDir} (${removed} files): attendance, roster, codes, campaigns, saved exports, the relay token and the AppSecret. ` +
       'Its next start is a first start, which shows a new admin PIN.\n',
   )
   return 0
