@@ -14,7 +14,12 @@ import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 import { MAX_REPLY_BYTES } from '../shared/stamp-reply'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
 import { DEFAULT_ENDED_REPLY, DEFAULT_TAKEN_REPLY } from './scan-rules'
-import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
+import {
+  BAD_PERCENT_ENCODING,
+  isRedisClusterUrl,
+  isRedisTlsUrl,
+  parseRedisClusterUrl,
+} from './store/redis/cluster-url'
 import { errorCode } from '../shared/error-code'
 
 /**
@@ -132,6 +137,13 @@ function singleRedisProblem(value: string): string | null {
     url = new URL(value)
   } catch {
     return `is not a valid ${scheme}:// URL (${forms})`
+  }
+  // ioredis decodes them when it connects, where a bare % threw URIError "URI malformed".
+  try {
+    decodeURIComponent(url.username)
+    decodeURIComponent(url.password)
+  } catch {
+    return BAD_PERCENT_ENCODING
   }
   const path = url.pathname
   // ioredis reads the database off the path loosely (`/abc` as NaN: database 0, `/1.5` as 1).

@@ -772,6 +772,14 @@ describe('relay config', () => {
       expect(message, slip).not.toContain('s3cret-pw')
     }
     expect(refused('redis://redis:6379/')).toBe('accepted')
+    // A bare % in the user or password: ioredis's URL parser threw URIError "URI malformed" at
+    // the connect, naming no setting; a Redis Cluster URL's was refused here already.
+    for (const slip of ['redis://:50%off-s3cret@redis:6379', 'rediss://app%:s3cret@redis:6380']) {
+      expect(refused(slip), slip).toBe(
+        'relay config: redis user or password is not valid percent-encoding (write % as %25) (from SCANDESK_RELAY_REDIS)',
+      )
+    }
+    expect(refused('redis://:50%25off@redis:6379')).toBe('accepted')
     // Without a scheme: ioredis answered "Invalid URL" (no setting named), Node's "Port should be
     // >= 0 and < 65536", or took a slip for a socket path ("connect ENOENT //redis:6379").
     for (const slip of ['zz z', '-1', '99999', 'redis//redis:6379', './redis.sock', 'p@ss w0rd']) {

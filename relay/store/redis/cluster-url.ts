@@ -45,6 +45,10 @@ export function isRedisTlsUrl(url: string): boolean {
   return lower.startsWith('rediss://') || lower.startsWith(REDIS_CLUSTER_TLS_SCHEME)
 }
 
+/** A URL's user or password with a % that encodes nothing (ioredis threw "URI malformed"). */
+export const BAD_PERCENT_ENCODING =
+  'user or password is not valid percent-encoding (write % as %25)'
+
 /** Throws a RangeError saying what is wrong (the config check shows its message). */
 export function parseRedisClusterUrl(url: string): RedisClusterUrl {
   if (!isRedisClusterUrl(url)) {
@@ -66,7 +70,7 @@ export function parseRedisClusterUrl(url: string): RedisClusterUrl {
       password = decodeURIComponent(colon < 0 ? auth : auth.slice(colon + 1))
     } catch {
       // Was URIError "URI malformed": say which part, never its text.
-      throw new RangeError('user or password is not valid percent-encoding (write % as %25)')
+      throw new RangeError(BAD_PERCENT_ENCODING)
     }
     if (user !== '') out.username = user
     if (password !== '') out.password = password
