@@ -401,6 +401,14 @@ export async function noted(page: Page, timeout = 20_000): Promise<unknown> {
   return z.object({ value: z.unknown() }).parse(await page.evaluate('window.__noted')).value
 }
 
+/**
+ * Deadline for an admin page's answer to a chosen roster file. The kiosk core loads its roster
+ * parsers (exceljs above all) on the first import of its run: 2.0–2.4 s of module loading
+ * beside two CPU hogs (load 14), the whole first import 2.7 s against 20–190 ms for the next
+ * ones; a CI at load ~35 took over 10 s.
+ */
+export const ROSTER_IMPORT_TIMEOUT = 30_000
+
 /** In-page source: a greeting is fully in (the condition `waitForGreetingIn` waits for). */
 export const GREETING_IN = `(!!document.querySelector('[data-testid="greeting"]') &&
   !document.querySelector('.greeting-enter-active, .greeting-enter-from'))`

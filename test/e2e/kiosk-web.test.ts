@@ -26,6 +26,7 @@ import {
   greetingOpaqueMs,
   timeGreetings,
   waitForStill,
+  ROSTER_IMPORT_TIMEOUT,
 } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 import { phoneScan } from './phone'
@@ -260,20 +261,24 @@ describe('kiosk web mode in Chromium (demo)', () => {
       '姓名,单位,电话,编号\n王小明,示例科技,13800000000,A001\n,无名公司,13900000000,A002\n',
     )
     const errors = page.locator('[data-testid="roster-errors"]')
-    await errors.waitFor({ timeout: 10_000 })
+    await errors.waitFor({ timeout: ROSTER_IMPORT_TIMEOUT })
     await expect(errors.locator('tbody tr').first().textContent()).resolves.toContain('3')
     await screenshot(page, 'admin-roster-errors')
     await page.getByRole('button', { name: '跳过有问题的行，导入其余行' }).click()
     await expect
-      .poll(() => page.locator('[data-testid="roster-result"]').textContent())
+      .poll(() => page.locator('[data-testid="roster-result"]').textContent(), {
+        timeout: ROSTER_IMPORT_TIMEOUT,
+      })
       .toMatch(/已导入 1 行/)
-  }, 30_000)
+  }, 90_000)
 
   it('desk mode: shows a guest their code, sees them check in, greets them by name', async () => {
     await unlockAdmin()
     await importRoster('姓名,单位,电话,编号\n李小红,示例科技,13700000000,B001\n')
     await expect
-      .poll(() => page.locator('[data-testid="roster-result"]').textContent())
+      .poll(() => page.locator('[data-testid="roster-result"]').textContent(), {
+        timeout: ROSTER_IMPORT_TIMEOUT,
+      })
       .toMatch(/已导入 1 行/)
     await goHash(page, '#/admin/desk')
     await page.locator('[data-testid="desk-search"]').fill('李小红')

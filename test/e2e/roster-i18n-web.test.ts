@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, screenshot } from './browser'
+import { ROSTER_IMPORT_TIMEOUT, goHash, screenshot } from './browser'
 import { callKiosk } from './kiosk-process'
 import { demoKioskPage } from './demo-kiosk'
 import { encryptedXlsx, oldXls } from '../helpers/office-files'
@@ -54,7 +54,7 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
   /** The problem table as the person reads it: row, column, problem. */
   async function problemTable(): Promise<string[][]> {
     const errors = page.locator('[data-testid="roster-errors"]')
-    await errors.waitFor({ timeout: 10_000 })
+    await errors.waitFor({ timeout: ROSTER_IMPORT_TIMEOUT })
     const rows = errors.locator('tbody tr')
     const table: string[][] = []
     for (let i = 0; i < (await rows.count()); i++)
