@@ -91,10 +91,14 @@ describe('the kiosk under fingers', () => {
   async function openPad(): Promise<void> {
     const { page } = demo
     const lock = page.locator('[data-testid="admin-lock"]')
-    if (await lock.isVisible()) await lock.click()
-    if (await page.locator('[data-testid="kiosk-screen"]').isVisible()) {
-      await page.keyboard.press('Control+Shift+A')
+    const kioskScreen = page.locator('[data-testid="kiosk-screen"]')
+    if (await lock.isVisible()) {
+      await lock.click()
+      // Lock shows the pad at once (the admin area, locked) and the kiosk screen when the
+      // address change arrives: the pad of that moment goes away under the test's fingers.
+      await kioskScreen.waitFor()
     }
+    if (await kioskScreen.isVisible()) await page.keyboard.press('Control+Shift+A')
     await page.locator('[data-testid="pin-pad"]').waitFor()
     await page.locator('[data-key="clear"]').click()
   }
