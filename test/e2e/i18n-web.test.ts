@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { goHash, screenshot } from './browser'
 import { callKiosk, type KioskProcess } from './kiosk-process'
 import { demoKioskPage } from './demo-kiosk'
+import { UNDER_LOAD } from '../helpers/wait'
 
 /**
  * A relay that is down: the discard port, privileged, so no test's server (port 0) can be
@@ -120,7 +121,9 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
     await openAdminPage('#/admin/diagnostics')
     expect(await call('lockAdmin')).toBe(200)
     const note = page.locator('[data-testid="pin-pad"] .note')
-    await note.waitFor({ timeout: 10_000 })
+    // The pad comes when a call of the page is refused as locked: the diagnostics page asks on
+    // opening and again every 5 s (its REFRESH_MS), each answer slowed by the load.
+    await note.waitFor({ timeout: UNDER_LOAD.timeout })
     await expect(note.textContent()).resolves.toBe('管理会话已锁定，请重新输入 PIN 码')
     await screenshot(page, 'i18n-zh-admin-locked')
     await enterPin(kiosk.adminPin ?? '')
