@@ -23,7 +23,7 @@ import {
   waitForPage,
   waitForSteadyCode,
   waitForGreetingIn,
-  greetingOpaqueMs,
+  greetingCountedMs,
   timeGreetings,
   waitForStill,
   ROSTER_IMPORT_TIMEOUT,
@@ -187,18 +187,21 @@ describe('kiosk web mode in Chromium (demo)', () => {
     const openids = [newVisitor('slow'), newVisitor('slow'), newVisitor('slow')]
     await Promise.all(openids.map((id) => phoneScan(sandbox, code, id)))
     await expect
-      .poll(async () => Object.keys(await greetingOpaqueMs(page)).length, {
+      .poll(async () => Object.keys(await greetingCountedMs(page)).length, {
         timeout: 40_000,
         interval: 200,
       })
       .toBe(openids.length)
     // The last one gone (the one before it may still be fading out as it comes in).
     await waitForPage(page, `!document.querySelector('[data-testid="greeting"]')`, GREETING_TIMEOUT)
-    const opaque = Object.values(await greetingOpaqueMs(page))
-    expect(opaque).toHaveLength(openids.length)
-    // 2.3 s of the 2.5 s: room for a slow frame either side, short of a display time that
-    // started before the greeting was painted.
-    for (const ms of opaque) expect(ms).toBeGreaterThanOrEqual(2_300)
+    const counted = Object.values(await greetingCountedMs(page))
+    expect(counted).toHaveLength(openids.length)
+    // Up 2.3 s of the 2.5 s from when its time had to start: room for the frame between the
+    // queue putting it up and the page inserting it, short of a time that started before the
+    // greeting was painted. Counted from when it was fully in, not a wall-clock figure the
+    // load could break: a loaded page that takes over 2 s to paint one counts from 2 s after
+    // it went up, as the queue promises.
+    for (const ms of counted) expect(ms).toBeGreaterThanOrEqual(2_300)
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 })
   }, 120_000)
 
