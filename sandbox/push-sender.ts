@@ -1,5 +1,6 @@
 // Delivers one push the way WeChat does: signed query (plus msg_signature and the encrypted
-// message in compat/safe mode), a 5-second limit per try, three tries in all, then give up.
+// message in compat/safe mode), a 5-second limit per try counted from its sending, three tries
+// in all, then give up.
 // WeChat tries again when it gives up on a try, 5 s after that try began: a try refused at once
 // (server restarting) or answered with an error status is followed by a wait until then, not by
 // an immediate retry, so three tries span about 10 s and end by 15 s. Every try carries the
@@ -124,10 +125,13 @@ function attemptOnce(opts: DeliveryOptions, push: SignedPush): Promise<PushAttem
 
   return new Promise<PushAttempt>((resolve) => {
     let settled = false
+    let sent = false
+    let answerTimer: NodeJS.Timeout | undefined
     const finish = (a: PushAttempt) => {
       if (settled) return
       settled = true
-      clearTimeout(timer)
+      clearTimeout(connectTimer)
+      clearTimeout(answerTimer)
       opts.signal.removeEventListener('abort', onAbort)
       req.destroy()
       resolve(a)
@@ -143,9 +147,41 @@ function attemptOnce(opts: DeliveryOptions, push: SignedPush): Promise<PushAttem
         Accept: '*/*',
       },
     })
-    const timer = setTimeout(() => {
-      finish({ status: null, body: '', ms: elapsed(), error: `no answer in ${opts.timeoutMs} ms` })
+    // The answer time runs from the push being sent, as WeChat's 5 s does, not from the try's
+    // start: a process busy while the connection is made (a loaded host) must not spend it. The
+    // connection has its own limit, the same length; when it runs out, I/O that completed while
+    // the process was busy is read first (timers fire before it), so only a connection that
+    // really was not made gives up.
+    const connectTimer = setTimeout(() => {
+      setImmediate(() => {
+        if (!sent) {
+          finish({
+            status: null,
+            body: '',
+            ms: elapsed(),
+            error: `not connected in ${opts.timeoutMs} ms`,
+          })
+        }
+      })
     }, opts.timeoutMs)
+    // Once connected, the request (small, written already) goes out at once.
+    const onConnected = () => {
+      sent = true
+      clearTimeout(connectTimer)
+      if (settled) return
+      answerTimer = setTimeout(() => {
+        finish({
+          status: null,
+          body: '',
+          ms: elapsed(),
+          error: `no answer in ${opts.timeoutMs} ms`,
+        })
+      }, opts.timeoutMs)
+    }
+    req.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', onConnected)
+      else onConnected()
+    })
     const onAbort = () => finish({ status: null, body: '', ms: elapsed(), error: 'aborted' })
     opts.signal.addEventListener('abort', onAbort)
 

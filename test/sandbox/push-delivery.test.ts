@@ -1,6 +1,7 @@
 // WeChat's delivery rules (timeout, three tries spaced one wait apart, same CreateTime) and what
 // the visitor sees.
-import { afterEach, describe, expect, it } from 'vitest'
+import http from 'node:http'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WechatCipher } from '../../shared/wechat/crypto'
 import { parsePushXml } from '../../shared/wechat/push'
 import { buildEncryptedReply, buildTextReply } from '../../shared/wechat/reply'
@@ -9,7 +10,10 @@ import { performance } from 'node:perf_hooks'
 import { resolveOptions, WECHAT_PUSH_TIMEOUT_MS, type PushMode } from '../../sandbox/options'
 import { closeAll, getJson, receiver, sandbox, tempCode, type ReceiverAnswer } from './helpers'
 
-afterEach(closeAll)
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await closeAll()
+})
 
 /** Short so tests don't wait WeChat's real 5 s. */
 const TIMEOUT_MS = 400
@@ -39,6 +43,30 @@ describe('delivery', () => {
     expect([...times]).toEqual([result.createTime])
     expect(new Set(r.received.map((p) => p.body)).size).toBe(1)
     expect(result.reply).toMatchObject({ kind: 'error', visitorSees: SERVICE_UNAVAILABLE })
+  })
+
+  it("counts a try's answer time from its sending: a stall as it connects does not lose it", async () => {
+    // The process busy for longer than the answer time just after a try opened its connection
+    // (a loaded relay host): the connection is made meanwhile, and the push must still go out
+    // and its prompt answer count, as WeChat's 5 s runs from the push being sent.
+    const r = await receiver(() => ({}))
+    const request = http.request.bind(http)
+    vi.spyOn(http, 'request').mockImplementation((...args: Parameters<typeof http.request>) => {
+      const req = request(...args)
+      const [target] = args
+      if (target instanceof URL && target.port === new URL(r.url).port) {
+        process.nextTick(() => {
+          const until = performance.now() + TIMEOUT_MS * 1.25
+          while (performance.now() < until);
+        })
+      }
+      return req
+    })
+    const sb = await sandbox({ pushUrl: r.url, pushTimeoutMs: TIMEOUT_MS })
+    const code = await tempCode(sb, 'k:stalled')
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts.map((a) => a.status)).toEqual([200])
+    expect(r.received).toHaveLength(1)
   })
 
   it('stops at the first answer after a timeout', async () => {
