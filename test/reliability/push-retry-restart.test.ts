@@ -59,6 +59,21 @@ function expectOnce(rows: Array<{ event_id: string; openid: string }>, openids: 
   expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length)
 }
 
+/**
+ * The first try failed and a later one was answered. Usually the second; on a loaded machine
+ * the relay can take longer than the shortened 500 ms to answer that one too (WeChat's 5 s is
+ * ten times that), and the third is then the one answered: the scan must still arrive once.
+ */
+function expectLaterTryAnswered(attempts: Array<{ status: number | null }>): void {
+  const statuses = attempts.map((a) => a.status)
+  expect(statuses.length, String(statuses)).toBeGreaterThanOrEqual(2)
+  expect(
+    statuses.slice(0, -1).every((s) => s === null),
+    String(statuses),
+  ).toBe(true)
+  expect(statuses.at(-1)).toBe(200)
+}
+
 describe('WeChat push retries against the relay', () => {
   it('a scan made while the relay restarts arrives exactly once, from a later try', async () => {
     // The next try 3 s after the refused one: the restart (a relay reopening its store, 0.1-0.2 s,
@@ -77,7 +92,7 @@ describe('WeChat push retries against the relay', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000))
     const again = await start()
     const result = await scanned
-    expect(result.attempts.map((a) => a.status)).toEqual([null, 200])
+    expectLaterTryAnswered(result.attempts)
     expect(result.attempts[0]?.error).toMatch(/ECONNREFUSED/)
 
     await waitFor(() => attendanceRows(core).length >= 2, 'the scan made during the restart')
@@ -119,7 +134,7 @@ describe('WeChat push retries against the relay', () => {
     p.sandbox.setPushUrl(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/wechat`)
 
     const result = await p.sandbox.scan(shown.url, 'o_slow')
-    expect(result.attempts.map((a) => a.status)).toEqual([null, 200])
+    expectLaterTryAnswered(result.attempts)
     expect(result.attempts[0]?.error).toMatch(/no answer/)
     await waitFor(() => attendanceRows(core).length >= 1, 'the scan')
     // Time for a duplicate to show up, had the retry been taken for a new scan.
