@@ -4,13 +4,13 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { localDay } from '../../relay/attendance/routes'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, tempDir } from './harness'
+import { readLogLines } from './relay-process'
 
 const run = promisify(execFile)
 const CLI = ['--import', 'tsx', 'relay/cli.ts']
@@ -36,9 +36,7 @@ function startRelayProcess(): Promise<{ child: ChildProcess; url: string }> {
   })
   children.push(child)
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string }
+    readLogLines(child.stdout, (entry) => {
       if (entry.msg === 'relay listening' && entry.url) resolve({ child, url: entry.url })
     })
     child.once('exit', (code) => reject(new Error(`relay exited early (${code})`)))

@@ -7,7 +7,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Sandbox } from '../../sandbox/server'
@@ -24,6 +23,7 @@ import {
   waitFor,
 } from './follow-up-helpers'
 import { tempDir } from './harness'
+import { readLogLines } from './relay-process'
 
 const run = promisify(execFile)
 const CLI = ['--import', 'tsx', 'relay/cli.ts']
@@ -58,8 +58,7 @@ function startRelayProcess(args: string[], env: NodeJS.ProcessEnv) {
   })
   children.push(child)
   return new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string }
+    readLogLines(child.stdout, (entry) => {
       if (entry.msg === 'relay listening' && entry.url) resolve({ child, url: entry.url })
     })
     child.once('exit', (code) => reject(new Error(`relay exited early (${code})`)))

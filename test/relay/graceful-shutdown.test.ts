@@ -6,14 +6,19 @@
 import Database from 'better-sqlite3'
 import { spawn } from 'node:child_process'
 import { connect, createServer, type Socket } from 'node:net'
-import { createInterface } from 'node:readline'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, tempDir } from './harness'
-import { ROOT, buildRelayBundle, relayCli, spawnRelay, type RelayProcess } from './relay-process'
+import {
+  ROOT,
+  buildRelayBundle,
+  readLogLines,
+  relayCli,
+  spawnRelay,
+  type RelayProcess,
+} from './relay-process'
 
 let bundle: ReturnType<typeof buildRelayBundle>
 const dirs: string[] = []
@@ -162,8 +167,7 @@ describe('relay SIGTERM', () => {
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
         child.once('exit', (code, signal) => r({ code, signal })),
       )
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const { msg } = z.object({ msg: z.string() }).parse(JSON.parse(line))
+      readLogLines(child.stdout, ({ msg }) => {
         msgs.push(msg)
         if (msg === 'unknown environment variables ignored') child.kill('SIGTERM')
       })

@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { z } from 'zod'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -29,11 +30,43 @@ export function buildRelayBundle(sub = ''): { dir: string; entry: string; remove
 const logLineSchema = z.looseObject({ msg: z.string(), url: z.string().optional() })
 export type LogLine = z.infer<typeof logLineSchema>
 
-export interface RelayProcess {
+/** What a child relay has printed on stdout so far. */
+export interface StdoutLines {
+  /** Its JSON log lines. */
+  log: LogLine[]
+  /**
+   * Any other line (a Node warning, a library's note such as ioredis's "Skipping the ready
+   * check"), kept for a failure message rather than thrown on: a throw in the reader is an
+   * uncaught exception that fails the whole vitest run.
+   */
+  other: string[]
+}
+
+/** Reads `stdout` line by line into `lines`, calling `onEntry` with each JSON log line. */
+export function readLogLines(
+  stdout: Readable,
+  onEntry: (entry: LogLine) => void = () => undefined,
+): StdoutLines {
+  const lines: StdoutLines = { log: [], other: [] }
+  createInterface({ input: stdout }).on('line', (line) => {
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch {
+      lines.other.push(line)
+      return
+    }
+    const entry = logLineSchema.safeParse(json)
+    if (!entry.success) return void lines.other.push(line)
+    lines.log.push(entry.data)
+    onEntry(entry.data)
+  })
+  return lines
+}
+
+export interface RelayProcess extends StdoutLines {
   child: ChildProcess
   url: string
-  /** JSON log lines printed so far. */
-  log: LogLine[]
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
@@ -44,21 +77,25 @@ export function spawnRelay(
   opts: { cwd: string; env: NodeJS.ProcessEnv },
 ): Promise<RelayProcess> {
   const child = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] })
-  const log: LogLine[] = []
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once('exit', (code, signal) => r({ code, signal })),
   )
   return new Promise((resolvePromise, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = logLineSchema.parse(JSON.parse(line))
-      log.push(entry)
+    const lines = readLogLines(child.stdout, (entry) => {
       if (entry.msg === 'relay listening' && entry.url !== undefined) {
-        resolvePromise({ child, url: entry.url, log, exited })
+        resolvePromise({ child, url: entry.url, ...lines, exited })
       }
     })
-    void exited.then(({ code }) => reject(new Error(`relay exited early (${code}): ${stderr}`)))
+    // On 'close', not 'exit': by then every line it printed has been read.
+    child.once('close', (code) =>
+      reject(
+        new Error(
+          `relay exited early (${code}): ${stderr}${lines.other.map((l) => `\nstdout: ${l}`).join('')}`,
+        ),
+      ),
+    )
   })
 }
 

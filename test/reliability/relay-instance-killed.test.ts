@@ -5,14 +5,13 @@
 // the balancer and gets every push either instance answered 200, each once, in the same epoch.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import WebSocket from 'ws'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { relayFrameSchema } from '../../shared/relay-protocol'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { TOKEN, postPush, scanXml } from '../relay/harness'
-import { ROOT } from '../relay/relay-process'
+import { readLogLines, ROOT } from '../relay/relay-process'
 
 const run = promisify(execFile)
 const CLI = ['--import', 'tsx', 'relay/cli.ts']
@@ -47,9 +46,8 @@ function startInstance(): Promise<Instance> {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: unknown; url?: unknown }
-      if (entry.msg === 'relay listening' && typeof entry.url === 'string') {
+    readLogLines(child.stdout, (entry) => {
+      if (entry.msg === 'relay listening' && entry.url !== undefined) {
         resolve({ child, port: Number(new URL(entry.url).port) })
       }
     })
