@@ -12,6 +12,7 @@ export {
   closeIfBodyUnread,
   continueOnlyWhenRead,
   heartbeatMessage,
+  outlastIdleGap,
   paceBody,
   readBody,
   readJson,

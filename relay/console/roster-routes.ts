@@ -29,7 +29,13 @@ import {
   type RosterInput,
 } from '../../shared/roster/roster-input'
 import { uploadBodyPace } from '../connection-limits'
-import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
+import {
+  BodyTooLargeError,
+  closeAfterResponse,
+  outlastIdleGap,
+  readBody,
+  sendJson,
+} from '../http-util'
 import type { CampaignStore, StoredRosterEntry } from '../store/campaign-types'
 import { eachRosterEntry } from '../attendance/people'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
@@ -193,6 +199,11 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       path: '/campaigns/:id/roster',
       query: true,
       async handler(ctx) {
+        // Before the lookups: the connection's idle timeout (shorter than an upload's gap)
+        // must not cut the upload while they are awaited on a slow relay, with no answer at
+        // all. readBody puts it back once the file is in; an answer given without reading it
+        // closes the connection.
+        outlastIdleGap(ctx.req, uploadBodyPace(deps.config))
         const id = campaignIdSchema.safeParse(ctx.params.id)
         const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null
         if (campaign === null) {

@@ -118,15 +118,22 @@ function watchPace(pace: BodyPace, fail: (err: BodyTimeoutError) => void) {
  * else it cut a pause the pace allows, and a stall the pace answers 408, with no answer at all.
  * Returns what puts it back once the body is read.
  */
-function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () => void {
+export function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () => void {
   const socket = req.socket
-  const before = socket.timeout ?? 0
+  // Already lengthened (a route that awaits lookups before reading its upload calls this
+  // first): what puts it back is still the socket's own.
+  const before = idleBefore.get(socket) ?? socket.timeout ?? 0
   if (pace?.idleMs === undefined || before === 0 || before > pace.idleMs) return () => {}
+  idleBefore.set(socket, before)
   socket.setTimeout(pace.idleMs + IDLE_GAP_MARGIN_MS)
   return () => {
+    idleBefore.delete(socket)
     if (!socket.destroyed) socket.setTimeout(before)
   }
 }
+
+/** Each socket's own idle timeout while `outlastIdleGap` has lengthened it. */
+const idleBefore = new WeakMap<object, number>()
 
 /** How much longer than a body's idle gap its socket may stay silent: the pace answers first. */
 const IDLE_GAP_MARGIN_MS = 1000

@@ -247,6 +247,29 @@ describe('request bodies on a slow link', () => {
     },
   )
 
+  it('answers a stalled roster upload 408 when the relay was slower than idleTimeoutMs to look up its campaign', async () => {
+    // A relay slow to answer its store (load): the file stopped arriving while the route
+    // awaited the campaign, under the connection's own idle timeout, which cut it silently.
+    const { r, cookie, id } = await rosterRelay(IDLE_UNDER_UPLOAD_IDLE)
+    const getCampaign = r.store.campaigns.getCampaign.bind(r.store.campaigns)
+    r.store.campaigns.getCampaign = async (...args: Parameters<typeof getCampaign>) => {
+      await new Promise((resolve) =>
+        setTimeout(resolve, IDLE_UNDER_UPLOAD_IDLE.idleTimeoutMs + 500),
+      )
+      return getCampaign(...args)
+    }
+    const csv = Buffer.from(guestRosterCsv(2000))
+    const raw = await rawSocket(r)
+    await sendPaced(raw, rosterHead(r, id, cookie), csv, {
+      chunk: 8 * 1024,
+      everyMs: 20,
+      stopAfter: 16 * 1024,
+    })
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 408/)
+    expect((await r.store.campaigns.readRoster(id, 0, 0)).total).toBe(0)
+  })
+
   it('cuts a roster upload that trickles below the floor rate, though never idle long', async () => {
     const { r, cookie, id } = await rosterRelay()
     const csv = Buffer.from(guestRosterCsv(2000))
