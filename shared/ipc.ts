@@ -225,6 +225,20 @@ export const diagnosticsSchema = z.object({
 })
 export type Diagnostics = z.infer<typeof diagnosticsSchema>
 
+/**
+ * What only this booth holds (electron/core/clear-booth.ts): the admin area's "clear this booth"
+ * shows it, and clearing refuses while it is not zero and the loss is not confirmed.
+ */
+export const boothDataAtRiskSchema = z
+  .object({
+    /** Desk bindings queued for the relay and not yet acknowledged by it. */
+    unsentBindings: z.number().int().nonnegative(),
+    /** Check-ins in campaigns the relay does not run: kept only on this booth. */
+    localOnlyCheckIns: z.number().int().nonnegative(),
+  })
+  .strict()
+export type BoothDataAtRiskCounts = z.infer<typeof boothDataAtRiskSchema>
+
 export const rosterImportResultSchema = z.object({
   imported: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
@@ -350,6 +364,21 @@ export const kioskMethods = {
   ),
   getDiagnostics: method(null, diagnosticsSchema, true),
   setStartAtLogin: method(z.object({ enabled: z.boolean() }).strict(), ok, true),
+  /** What clearing this booth would lose (read only). */
+  boothDataAtRisk: method(null, boothDataAtRiskSchema, true),
+  /**
+   * Clears this booth (clear-booth.ts) and starts it again as at its first start, with a new
+   * admin PIN shown as a start shows it. Refused, nothing cleared, while something only this
+   * booth holds is not confirmed lost (`atRisk`: what it is).
+   */
+  clearBooth: method(
+    z.object({ confirmLoss: z.boolean() }).strict(),
+    z.union([
+      z.object({ ok: z.literal(true), removed: z.number().int().nonnegative() }),
+      z.object({ ok: z.literal(false), atRisk: boothDataAtRiskSchema }),
+    ]),
+    true,
+  ),
 } as const
 
 export type KioskMethodName = keyof typeof kioskMethods

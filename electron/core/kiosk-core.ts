@@ -29,7 +29,9 @@ import { takeScans } from './scans/scan-intake'
 import { ExportJobs } from './export/export-jobs'
 import { createDispatcher, type KioskCall, type KioskHandlers } from './api/kiosk-api'
 import { KioskEvents } from './api/kiosk-events'
-import { createHandlers, type StartAtLogin } from './api/kiosk-handlers'
+import { createHandlers, type BoothClearing, type StartAtLogin } from './api/kiosk-handlers'
+import { boothDataAtRisk } from './clear-booth'
+import { KioskError } from './api/kiosk-error'
 import { RelayLink, type RelayLinkOptions, type RelaySyncHandler } from './scans/relay-link'
 import { RosterStore } from './roster/roster-store'
 import { defaultSettings, loadSettings, saveSettings, type Settings } from './config/settings'
@@ -79,6 +81,11 @@ export interface KioskCoreOptions {
   demoServices?: { close(): Promise<void> } | null
   /** Replayed (not live) scans older than this get no greeting: the visitor has gone. */
   greetWindowMs?: number
+  /**
+   * The admin area's "clear this booth": stops this core, clears its folder and starts a new one
+   * (kiosk-runtime.ts, which holds the folder's lock). Absent: the call answers `unavailable`.
+   */
+  clearBooth?: BoothClearing['clear']
   log?: Logger
 }
 
@@ -284,6 +291,14 @@ export class KioskCore {
       exports: this.exports,
       fallback: this.fallback,
       setup: this.setup,
+      booth: {
+        atRisk: () => boothDataAtRisk(o.dataDir, o.nativeBinding),
+        clear:
+          o.clearBooth ??
+          (() => {
+            throw new KioskError('unavailable', 'this kiosk cannot clear its booth from here')
+          }),
+      },
     })
     this.call = createDispatcher({
       handlers: this.handlers,

@@ -10,7 +10,15 @@ import { planSetup, storeSecrets } from './config/setup'
 import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import { unreadableAsAbsent, type SecretVault } from './config/vault'
-import { finishInterruptedClear } from './clear-booth'
+import {
+  atRisk,
+  boothDataAtRisk,
+  BoothClearRefused,
+  clearBooth,
+  finishInterruptedClear,
+} from './clear-booth'
+import type { KioskEventName, MethodOutput } from '../../shared/ipc'
+import { KioskError } from './api/kiosk-error'
 import {
   describeOwner,
   FolderInUseError,
@@ -50,11 +58,21 @@ export interface RuntimeOptions {
   consoleDir?: string
   /** Named to a second process refused the data folder, e.g. 'kiosk web'. */
   program?: string
+  /** Folders of the kiosk's logs outside the data folder (the Electron shell's): cleared too. */
+  logDirs?: readonly string[]
+  /**
+   * The admin area cleared the booth: a new core runs in the old one's place, as at a first
+   * start. The shell shows its `initialPin` as it does at a start.
+   */
+  onRestart?: (core: KioskCore) => void
 }
 
 export interface KioskRuntime {
-  core: KioskCore
-  demo: DemoServices | null
+  /** The running core: a new one once the admin area cleared the booth (`onRestart`). */
+  readonly core: KioskCore
+  readonly demo: DemoServices | null
+  /** Every event of the running core, and of the next one after a clear (the bridges forward them). */
+  onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
   close(): Promise<void>
 }
 
@@ -67,19 +85,85 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
   try {
     // A `kiosk clear` a crash cut short is finished before the vault or the database is read:
     // its secrets and guests' rows never come back (clear-booth.ts).
-    const cleared = finishInterruptedClear(o.dataDir)
-    if (cleared !== null) {
-      o.core?.log?.warn(
-        `a clearing of this booth was cut short: finished now (${cleared.removed.length} files removed); the kiosk starts as at its first start`,
-      )
+    const finishClear = (): void => {
+      const cleared = finishInterruptedClear(o.dataDir, o.logDirs)
+      if (cleared !== null) {
+        o.core?.log?.warn(
+          `a clearing of this booth was cut short: finished now (${cleared.removed.length} files removed); the kiosk starts as at its first start`,
+        )
+      }
     }
+    finishClear()
     // A secret sealed on another computer (a copied data folder) is read as absent, not fatal.
-    const vault = unreadableAsAbsent(typeof o.vault === 'function' ? o.vault() : o.vault, (m) =>
-      o.core?.log?.warn(m),
-    )
-    const runtime = await startLocked({ ...o, vault })
+    // Opened again for a core started after a clear: the cleared vault's secrets stay behind.
+    const openVault = (): SecretVault =>
+      unreadableAsAbsent(typeof o.vault === 'function' ? o.vault() : o.vault, (m) =>
+        o.core?.log?.warn(m),
+      )
+    const locked = (): LockedOptions => ({
+      ...o,
+      vault: openVault(),
+      core: { ...o.core, clearBooth: (confirmLoss) => clear(confirmLoss) },
+    })
+    const listeners = new Set<(name: KioskEventName, payload: unknown) => void>()
+    const forward = (core: KioskCore): void => {
+      core.events.onAny((name, payload) => {
+        for (const l of listeners) l(name, payload)
+      })
+    }
+    let runtime = await startLocked(locked())
+    forward(runtime.core)
+    let clearing = false
+    /**
+     * The admin area's "clear this booth": the core stops (the folder stays locked), the folder
+     * is cleared, and a new core starts as at a first start. A refusal stops nothing.
+     */
+    const clear = async (confirmLoss: boolean): Promise<MethodOutput<'clearBooth'>> => {
+      if (clearing) throw new KioskError('unavailable', 'the booth is being cleared already')
+      const nativeBinding = o.core?.nativeBinding
+      if (!confirmLoss) {
+        const risk = boothDataAtRisk(o.dataDir, nativeBinding)
+        if (atRisk(risk)) return { ok: false, atRisk: risk }
+      }
+      clearing = true
+      try {
+        await runtime.close()
+        try {
+          const done = clearBooth(o.dataDir, {
+            confirmLoss,
+            ...(o.logDirs && { logDirs: o.logDirs }),
+            ...(nativeBinding !== undefined && { nativeBinding }),
+          })
+          o.core?.log?.info(
+            `this booth was cleared from the admin area (${done.removed.length} files removed)`,
+          )
+          return { ok: true, removed: done.removed.length }
+        } catch (err) {
+          // Stored meanwhile (a desk binding after the count): nothing was cleared.
+          if (err instanceof BoothClearRefused) return { ok: false, atRisk: err.atRisk }
+          throw err
+        } finally {
+          // Cleared or not, the booth runs again; a clear cut short by an error is finished first.
+          finishClear()
+          runtime = await startLocked(locked())
+          forward(runtime.core)
+          o.onRestart?.(runtime.core)
+        }
+      } finally {
+        clearing = false
+      }
+    }
     return {
-      ...runtime,
+      get core() {
+        return runtime.core
+      },
+      get demo() {
+        return runtime.demo
+      },
+      onEvent: (listener) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
       close: async () => {
         try {
           await runtime.close()
@@ -115,7 +199,10 @@ function lockDataFolder(o: RuntimeOptions): FolderLock {
 
 type LockedOptions = RuntimeOptions & { vault: SecretVault }
 
-async function startLocked(o: LockedOptions): Promise<KioskRuntime> {
+/** One core's run, under a lock its caller holds. */
+type LockedRuntime = Omit<KioskRuntime, 'onEvent'>
+
+async function startLocked(o: LockedOptions): Promise<LockedRuntime> {
   const env = o.env ?? process.env
   // Checked before anything is provisioned, paired or started: a refused start stores nothing.
   const initialPin = env.SCANDESK_ADMIN_PIN

@@ -25,7 +25,10 @@ export { savedLocale } from '../core/config/settings'
 export interface ShellCore {
   /** The core's dispatcher: checks input, admin lock and output for every contract method. */
   readonly call: KioskCall
-  /** The PIN generated on this first start, to show the operator once; else null. */
+  /**
+   * The PIN generated on this first start (or by clearing the booth), to show the operator
+   * once; else null.
+   */
   readonly initialPin: string | null
   /** The operator closed the box showing `initialPin`: later starts keep it. */
   initialPinShown(): void
@@ -65,6 +68,13 @@ export interface ShellCoreOptions {
    * given, is the line to log (without the console's password).
    */
   onLine: (line: string, forLog?: string) => void
+  /** The shell's log folder: clearing the booth from the admin area clears its files too. */
+  logDir: string
+  /**
+   * The admin area cleared the booth and a new core runs, as at a first start: the shell shows
+   * its `initialPin` as at a start.
+   */
+  onRestart: () => void
 }
 
 export async function startShellCore(options: ShellCoreOptions): Promise<ShellCore> {
@@ -75,6 +85,8 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     provisioning: options.provisioning,
     program: 'ScanDesk app',
     onLine: options.onLine,
+    logDirs: [options.logDir],
+    onRestart: () => options.onRestart(),
     core: {
       version: options.version,
       startAtLogin: options.startAtLogin,
@@ -82,17 +94,19 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
       log: prefixed(log, 'core: '),
     },
   })
-  const { core } = runtime
+  // Through the runtime each time: after a clear of the booth, another core runs.
   return {
-    call: core.call,
-    initialPin: core.initialPin,
-    initialPinShown: () => core.initialPinShown(),
-    adminSessionOpen: () => core.adminSessionOpen(),
-    lockAdmin: () => core.auth.lock(),
-    onEvent: (listener) => core.events.onAny(listener),
-    unshownGreetings: () => core.unshownGreetings(),
-    relayUrl: () => core.settings().relayUrl,
-    wake: () => core.wake(),
+    call: (name, input) => runtime.core.call(name, input),
+    get initialPin() {
+      return runtime.core.initialPin
+    },
+    initialPinShown: () => runtime.core.initialPinShown(),
+    adminSessionOpen: () => runtime.core.adminSessionOpen(),
+    lockAdmin: () => runtime.core.auth.lock(),
+    onEvent: (listener) => runtime.onEvent(listener),
+    unshownGreetings: () => runtime.core.unshownGreetings(),
+    relayUrl: () => runtime.core.settings().relayUrl,
+    wake: () => runtime.core.wake(),
     close: () => runtime.close(),
   }
 }

@@ -197,6 +197,14 @@ async function start(): Promise<void> {
       log.info(forLog ?? line)
       out(`${line}\n`)
     },
+    logDir,
+    // Cleared from the admin area: a first start's new PIN, shown as at a start.
+    onRestart: () => {
+      const core = state.core
+      const win = state.kiosk?.window
+      if (core === null || !win || win.isDestroyed() || core.initialPin === null) return
+      showInitialPin(win, core.initialPin, () => core.initialPinShown())
+    },
   })
   state.starting = starting
   const core = await starting.finally(() => {

@@ -28,6 +28,8 @@ export const kioskMethodNames = [
   'showDeskTicket',
   'getDiagnostics',
   'setStartAtLogin',
+  'boothDataAtRisk',
+  'clearBooth',
 ] as const satisfies readonly KioskMethodName[]
 
 export const kioskEventNames = [

@@ -254,6 +254,9 @@ describe('the kiosk page cannot reach Node or the secrets (Chromium, web mode)',
       showDeskTicket: { rosterEntryId: 'set below' },
       getDiagnostics: undefined,
       setStartAtLogin: { enabled: false },
+      boothDataAtRisk: undefined,
+      // Refused (a confirmation is a boolean): clearing would end the booth this test reads.
+      clearBooth: { confirmLoss: 'yes' },
     }
     const order = Object.keys(kioskMethods) as KioskMethodName[]
     const results: Array<[string, Answer]> = []

@@ -1,6 +1,12 @@
 import { vi } from 'vitest'
 import type { Campaign, Greeting, KioskStatus, ScreenTicket } from '../../shared/domain'
-import type { KioskApi, KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
+import type {
+  KioskApi,
+  KioskEventName,
+  KioskEventPayload,
+  MethodOutput,
+  ScreenState,
+} from '../../shared/ipc'
 import { createWebKioskApi, type EventSourceFactory } from '../../renderer/src/bridge/web-client'
 
 export function makeStatus(
@@ -174,6 +180,10 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
       }),
     ),
     setStartAtLogin: vi.fn(() => Promise.resolve(ok)),
+    boothDataAtRisk: vi.fn(() => Promise.resolve({ unsentBindings: 0, localOnlyCheckIns: 0 })),
+    clearBooth: vi.fn((): Promise<MethodOutput<'clearBooth'>> =>
+      Promise.resolve({ ok: true, removed: 0 }),
+    ),
     on<E extends KioskEventName>(event: E, listener: (payload: KioskEventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set<Listener>()
       listeners.set(event, set)

@@ -20,8 +20,8 @@ afterEach(cleanup)
 const contents = new FakeWebContents('file:///app/out/renderer/index.html')
 const ours = { sender: contents, senderFrame: contents.mainFrame }
 
-/** Methods whose random use would only lock the PIN out or end the session: tested elsewhere. */
-const SKIPPED = new Set<KioskMethodName>(['unlockAdmin', 'lockAdmin', 'setPin'])
+/** Methods whose random use would lock the PIN out, end the session or clear the booth: tested elsewhere. */
+const SKIPPED = new Set<KioskMethodName>(['unlockAdmin', 'lockAdmin', 'setPin', 'clearBooth'])
 
 function templates(relayUrl: string): Record<KioskMethodName, unknown> {
   const greetings = {
@@ -71,6 +71,8 @@ function templates(relayUrl: string): Record<KioskMethodName, unknown> {
     showDeskTicket: { rosterEntryId: 'r1' },
     getDiagnostics: undefined,
     setStartAtLogin: { enabled: true },
+    boothDataAtRisk: undefined,
+    clearBooth: { confirmLoss: false },
   }
 }
 

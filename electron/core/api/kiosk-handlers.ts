@@ -6,7 +6,14 @@ import type { Logger } from '../../../shared/server/log'
 import type { Campaign, KioskStatus } from '../../../shared/domain'
 import { editableCampaignSchema } from '../../../shared/domain'
 import { errorBody } from '../../../shared/errors'
-import type { ConnectionCheck, PublicSettings, ScreenState, SetupInput } from '../../../shared/ipc'
+import type {
+  ConnectionCheck,
+  MethodOutput,
+  PublicSettings,
+  ScreenState,
+  SetupInput,
+} from '../../../shared/ipc'
+import type { BoothDataAtRisk } from '../clear-booth'
 import type { AdminAuth } from '../config/admin-auth'
 import type { CampaignStore } from '../campaigns/campaign-store'
 import type { SettingsAccess } from '../config/settings'
@@ -32,6 +39,13 @@ import { importRoster } from '../roster/roster-apply'
 export interface StartAtLogin {
   get(): boolean | null
   set(enabled: boolean): void
+}
+
+/** The admin area's "clear this booth" (clear-booth.ts; the runtime stops and restarts the core). */
+export interface BoothClearing {
+  /** What only this booth holds, read from its database (read only). */
+  atRisk(): BoothDataAtRisk
+  clear(confirmLoss: boolean): Promise<MethodOutput<'clearBooth'>> | MethodOutput<'clearBooth'>
 }
 
 /** What only the composition knows: the states it assembles from several parts. */
@@ -65,6 +79,7 @@ export interface HandlerDeps {
   exports: Pick<ExportJobs, 'start'>
   fallback: Pick<FallbackCodes, 'status'>
   setup: SetupDeps
+  booth: BoothClearing
 }
 
 export function createHandlers(d: HandlerDeps): KioskHandlers {
@@ -216,6 +231,8 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
         fallbackCode: d.fallback.status(),
       }
     },
+    boothDataAtRisk: () => d.booth.atRisk(),
+    clearBooth: ({ confirmLoss }) => d.booth.clear(confirmLoss),
     setStartAtLogin: ({ enabled }) => {
       const sal = d.startAtLogin
       if (!sal)

@@ -12,6 +12,7 @@ import {
   UsageError,
 } from '../config/provisioning-args'
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
+import type { KioskCore } from '../kiosk-core'
 import { listenWeb, newWebSecret, type WebListener } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { negativeValuesJoined, portFromText } from '../../../shared/net-address'
@@ -120,6 +121,20 @@ export async function runWebCommand(args: string[]): Promise<number> {
   const log = kioskWebLogger((line) => process.stderr.write(`[scandesk] ${line}`))
   // A reader of stdout that goes away (`kiosk web | head -1`) must not stop the booth.
   const out = stdoutSink('kiosk', 'its lines are dropped from now on, the kiosk keeps running')
+  let closing = false
+  /** Shown once: only the PIN's hash is kept. When stdout did not take it, say how to get one. */
+  const showAdminPin = async (core: KioskCore): Promise<void> => {
+    if (core.initialPin === null) return
+    if (await out.written(`admin PIN: ${core.initialPin} (new; change it in the admin area)\n`)) {
+      // The terminal took it: the next start keeps it (until then each start makes a new one).
+      if (!closing) core.initialPinShown()
+    } else {
+      process.stderr.write(
+        'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk ' +
+          `and run ${resetPinCommand(parsed.dataDir)}\n`,
+      )
+    }
+  }
   let runtime
   try {
     runtime = await startKioskRuntime({
@@ -134,6 +149,8 @@ export async function runWebCommand(args: string[]): Promise<number> {
         log,
       },
       onLine: (line) => out(`${line}\n`),
+      // The admin area cleared the booth: its new PIN is shown as at a first start.
+      onRestart: (core) => void showAdminPin(core),
     })
   } catch (err) {
     await listener.close()
@@ -147,16 +164,23 @@ export async function runWebCommand(args: string[]): Promise<number> {
     }
     throw err
   }
-  const core = runtime.core
+  const rt = runtime
+  // The running core, also the one started after the admin area cleared the booth.
   const web = listener.serve({
-    target: core,
+    target: {
+      call: (name, input) => rt.core.call(name, input),
+      events: { onAny: (l) => rt.onEvent(l) },
+      exports: { file: (id) => rt.core.exports.file(id) },
+      unshownGreetings: () => rt.core.unshownGreetings(),
+      isAdminUnlocked: () => rt.core.isAdminUnlocked(),
+      adminSessionOpen: () => rt.core.adminSessionOpen(),
+    },
     secret,
     staticDir: STATIC_DIR,
-    frameOrigin: () => relayFrameOrigin(core.settings().relayUrl),
+    frameOrigin: () => relayFrameOrigin(rt.core.settings().relayUrl),
     log,
   })
   // Stoppable before the lines below: their writes wait for stdout to take them.
-  let closing = false
   const shutdown = () => {
     if (closing) return
     closing = true
@@ -172,20 +196,6 @@ export async function runWebCommand(args: string[]): Promise<number> {
         'restart kiosk web to get a new one\n',
     )
   }
-  if (runtime.core.initialPin !== null) {
-    if (
-      await out.written(
-        `admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`,
-      )
-    ) {
-      // The terminal took it: the next start keeps it (until then each start makes a new one).
-      if (!closing) runtime.core.initialPinShown()
-    } else {
-      process.stderr.write(
-        'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk ' +
-          `and run ${resetPinCommand(parsed.dataDir)}\n`,
-      )
-    }
-  }
+  await showAdminPin(runtime.core)
   return -1
 }

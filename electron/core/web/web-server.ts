@@ -41,7 +41,7 @@ import { sendFile, serveStatic } from './static-files'
 
 export interface WebBridgeTarget {
   call: KioskCall
-  events: KioskEvents
+  events: Pick<KioskEvents, 'onAny'>
   exports: { file(exportId: string): { path: string; fileName: string } | null }
   /** The recent greetings not yet shown (KioskCore.unshownGreetings), oldest first. */
   unshownGreetings(): readonly Greeting[]

@@ -301,6 +301,8 @@ export function createWebKioskApi(
     showDeskTicket: send('showDeskTicket', kioskMethods.showDeskTicket),
     getDiagnostics: send('getDiagnostics', kioskMethods.getDiagnostics),
     setStartAtLogin: send('setStartAtLogin', kioskMethods.setStartAtLogin),
+    boothDataAtRisk: send('boothDataAtRisk', kioskMethods.boothDataAtRisk),
+    clearBooth: send('clearBooth', kioskMethods.clearBooth),
   } satisfies KioskApi)
   streamSignals.set(kioskApi, {
     onReopen: signal(reopenListeners),

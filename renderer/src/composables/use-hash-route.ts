@@ -18,6 +18,12 @@ export function goTo(path: string): void {
   window.location.hash = path
 }
 
+/** Loads the page again at `path`: another kiosk core runs behind it (the booth was cleared). */
+export function reloadAt(path: string): void {
+  window.location.hash = path
+  window.location.reload()
+}
+
 /** Like `goTo`, replacing the current history entry instead of adding one. */
 export function replaceRoute(path: string): void {
   window.location.replace(`#${path}`)

@@ -560,4 +560,17 @@ export const en: MessageSchema = {
     bigScreenWall: 'Sign-in wall',
     bigScreenDraw: 'Draw stage',
   },
+  clearBooth: {
+    title: 'Clear this booth',
+    hint: 'After the event, before a rented or shared computer goes back: deletes the roster, check-ins, secrets and logs on this computer. This booth then starts again as at its first start and shows a new admin PIN.',
+    unsentBindings: 'Desk bindings not yet at the relay: {count}',
+    localOnlyCheckIns:
+      'Check-ins kept only on this booth (campaigns the relay does not run): {count}',
+    exportFirst: 'Export check-ins first',
+    ask: 'Clear this booth…',
+    confirm: 'Clear this booth? This cannot be undone.',
+    confirmLoss: 'The data above is only on this booth and will be lost for good. Clear anyway?',
+    confirmButton: 'Clear',
+    cancel: 'Cancel',
+  },
 }

@@ -537,6 +537,18 @@ export const zhCN = {
     bigScreenWall: '签到墙',
     bigScreenDraw: '抽奖台',
   },
+  clearBooth: {
+    title: '清除本机数据',
+    hint: '活动结束、归还租用或共用的电脑前：删除本机的名单、签到记录、密钥和日志，之后如首次启动一样，会显示新的管理 PIN 码。',
+    unsentBindings: '尚未送达中继的前台绑定：{count} 条',
+    localOnlyCheckIns: '只保存在本机的签到（所属活动不由中继运行）：{count} 条',
+    exportFirst: '先导出签到记录',
+    ask: '清除本机数据…',
+    confirm: '确定清除本机数据？此操作无法撤销。',
+    confirmLoss: '上面的数据只在本机，清除后将永久丢失，无法撤销。确定清除？',
+    confirmButton: '确认清除',
+    cancel: '取消',
+  },
 }
 
 export type MessageSchema = typeof zhCN

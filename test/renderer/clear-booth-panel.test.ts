@@ -1,0 +1,73 @@
+// @vitest-environment happy-dom
+/**
+ * 清除本机数据 / Clear this booth on the admin area's settings page: the counts of what only this
+ * booth holds are shown with the export offered, and nothing is cleared until a second, explicit
+ * step, whose focus starts on 取消 / Cancel (Escape backs out).
+ */
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
+import { createFakeKioskApi } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+enableAutoUnmount(afterEach)
+
+function mountSettings() {
+  const fake = createFakeKioskApi()
+  fake.api.boothDataAtRisk.mockResolvedValue({ unsentBindings: 2, localOnlyCheckIns: 37 })
+  const { wrapper, i18n } = mountWith(SettingsPage, fake.api, { attachTo: document.body })
+  return { fake, wrapper, i18n }
+}
+
+describe('clear this booth', () => {
+  it('shows what would be lost and the export, and clears only after a second step', async () => {
+    const { fake, wrapper } = mountSettings()
+    await flushPromises()
+    const panel = wrapper.get('[data-testid="clear-booth"]')
+    expect(panel.text()).toContain('清除本机数据')
+    expect(wrapper.get('[data-testid="clear-booth-bindings"]').text()).toContain('2')
+    expect(wrapper.get('[data-testid="clear-booth-checkins"]').text()).toContain('37')
+    expect(wrapper.get('[data-testid="clear-booth-export"]').attributes('href')).toBe(
+      '#/admin/export',
+    )
+
+    await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.clearBooth).not.toHaveBeenCalled()
+    // The second step: focus on 取消, the choice that changes nothing; it says data will be lost.
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="clear-booth-cancel"]').element)
+    expect(wrapper.get('[data-testid="clear-booth-warning"]').text()).toContain('永久丢失')
+
+    await wrapper.get('[data-testid="clear-booth-cancel"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="clear-booth-confirm"]').exists()).toBe(false)
+    expect(fake.api.clearBooth).not.toHaveBeenCalled()
+
+    await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
+    await flushPromises()
+    await wrapper.get('[data-testid="clear-booth"]').trigger('keydown', { key: 'Escape' })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="clear-booth-confirm"]').exists()).toBe(false)
+    expect(fake.api.clearBooth).not.toHaveBeenCalled()
+  })
+
+  it('confirmed, clears with the loss confirmed; a refusal shows the new counts', async () => {
+    const { fake, wrapper, i18n } = mountSettings()
+    i18n.global.locale.value = 'en'
+    fake.api.clearBooth.mockResolvedValue({
+      ok: false,
+      atRisk: { unsentBindings: 3, localOnlyCheckIns: 37 },
+    })
+    await flushPromises()
+    await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="clear-booth-warning"]').text()).toContain('lost for good')
+    await wrapper.get('[data-testid="clear-booth-confirm"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.clearBooth).toHaveBeenCalledWith({ confirmLoss: true })
+    expect(wrapper.get('[data-testid="clear-booth-bindings"]').text()).toBe(
+      'Desk bindings not yet at the relay: 3',
+    )
+    expect(wrapper.find('[data-testid="clear-booth-confirm"]').exists()).toBe(false)
+  })
+})
