@@ -239,6 +239,11 @@ export const boothDataAtRiskSchema = z
   .strict()
 export type BoothDataAtRiskCounts = z.infer<typeof boothDataAtRiskSchema>
 
+/** Something only this booth holds: clearing it loses that unless exported first. */
+export function atRisk(r: BoothDataAtRiskCounts): boolean {
+  return r.unsentBindings > 0 || r.localOnlyCheckIns > 0
+}
+
 export const rosterImportResultSchema = z.object({
   imported: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),

@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { isJsonTemporary, syncFolder, writeJsonFile } from './config/json-file'
 import { DEMO_KIOSK_ID } from './demo'
+import { atRisk, type BoothDataAtRiskCounts } from '../../shared/ipc'
 
 /** Put on disk before anything is removed, removed last: a clear begun and not finished. */
 export const CLEARING_MARKER = 'clearing.json'
@@ -32,12 +33,8 @@ const EXPORTS_DIR = 'exports'
 /** The Electron shell's rotated log (electron/main/log.ts): main.log, main.log.0 … */
 const LOG_FILE = /^main\.log(?:\.\d+)?$/
 
-export interface BoothDataAtRisk {
-  /** Desk bindings queued for the relay and not yet acknowledged by it. */
-  unsentBindings: number
-  /** Check-ins in campaigns the relay does not run (a local or direct booth): kept only here. */
-  localOnlyCheckIns: number
-}
+/** The counts the admin area shows (shared/ipc.ts's schema): what only this booth holds. */
+export type BoothDataAtRisk = BoothDataAtRiskCounts
 
 const NOTHING_AT_RISK: BoothDataAtRisk = { unsentBindings: 0, localOnlyCheckIns: 0 }
 
@@ -77,10 +74,6 @@ export function boothDataAtRisk(dataDir: string, nativeBinding?: string): BoothD
   } finally {
     db.close()
   }
-}
-
-export function atRisk(r: BoothDataAtRisk): boolean {
-  return r.unsentBindings > 0 || r.localOnlyCheckIns > 0
 }
 
 /** What a refusal or a confirmation says, in zh-CN then English. */

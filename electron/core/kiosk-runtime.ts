@@ -11,13 +11,12 @@ import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import { unreadableAsAbsent, type SecretVault } from './config/vault'
 import {
-  atRisk,
   boothDataAtRisk,
   BoothClearRefused,
   clearBooth,
   finishInterruptedClear,
 } from './clear-booth'
-import type { KioskEventName, MethodOutput } from '../../shared/ipc'
+import { atRisk, type KioskEventName, type MethodOutput } from '../../shared/ipc'
 import { KioskError } from './api/kiosk-error'
 import {
   describeOwner,
