@@ -70,6 +70,11 @@ export const screenEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('campaign'), campaign: screenCampaignSchema }),
   /** A draw was made or redrawn: the draw screen plays it. */
   z.object({ type: z.literal('draw'), draw: screenDrawSchema }),
+  /**
+   * A visitor of the campaign was erased (added after v2; nothing of who): the screen reads its
+   * snapshot again, which no longer has them, and takes their tile off.
+   */
+  z.object({ type: z.literal('erasure') }),
 ])
 export type ScreenEvent = z.infer<typeof screenEventSchema>
 

@@ -7,7 +7,8 @@
  * the newest anyway) and the count, sent on 'drain'. Streams whose key no longer opens the
  * campaign (rotated, campaign gone) are ended on the change, and by a periodic re-check that
  * also covers a missed feed. A binding made after a check-in (a desk) sends that check-in again,
- * named. Nothing sent carries an openid: the name is the roster name or null. Every stream also
+ * named; a visitor erased from the campaign sends an `erasure` (nothing of who), on which a screen
+ * reads its snapshot again. Nothing sent carries an openid: the name is the roster name or null. Every stream also
  * gets a named `heartbeat` message (screenHeartbeatSchema) every `heartbeatMs`, none at once: it
  * keeps proxies from timing the stream out and lets a screen see its stream gone silent (a
  * connection dead without a TCP reset; EventSource hides comments, which is all it had before).
@@ -55,6 +56,8 @@ interface Client {
   owedCheckins: ScreenCheckin[]
   owedCount: number
   owedDraw: ScreenDraw | null
+  /** A visitor was erased since the last message could be written: re-read the snapshot. */
+  owedErasure: boolean
 }
 
 interface Pending {
@@ -206,6 +209,7 @@ export class ScreenHub {
       owedCheckins: [],
       owedCount: 0,
       owedDraw: null,
+      owedErasure: false,
     }
     // The campaign's snapshot went before its first stream opened, and with it (forgetIfIdle)
     // the draw feed's interest in it: taken up again, so a resync re-reads it for this screen.
@@ -246,6 +250,9 @@ export class ScreenHub {
       case 'binding':
         if (this.clients.has(change.campaignId))
           void this.onBinding(change.campaignId, change.openid)
+        return
+      case 'erasure':
+        if (this.clients.has(change.campaignId)) this.onErasure(change.campaignId)
         return
       case 'resync':
         this.opts.access.forget(null)
@@ -334,6 +341,19 @@ export class ScreenHub {
     }
   }
 
+  /**
+   * A visitor erased from the campaign (the organizer, at their request) is in no snapshot from
+   * now on, but the screens still show their tile: they are told to read a new one (which the
+   * next read makes, not the one shared a moment ago). The message says nothing of who.
+   */
+  private onErasure(campaignId: string): void {
+    this.dropSnapshot(campaignId)
+    for (const c of this.clients.get(campaignId) ?? []) {
+      c.owedErasure = true
+      if (!c.res.writableNeedDrain) this.payDebt(c)
+    }
+  }
+
   private payDebt(c: Client): void {
     if (c.owedCheckins.length > 0) {
       const event: ScreenEvent = { type: 'checkins', count: c.owedCount, checkins: c.owedCheckins }
@@ -344,6 +364,10 @@ export class ScreenHub {
       const event: ScreenEvent = { type: 'draw', draw: c.owedDraw }
       c.owedDraw = null
       this.write(c, event)
+    }
+    if (c.owedErasure) {
+      c.owedErasure = false
+      this.write(c, { type: 'erasure' })
     }
   }
 

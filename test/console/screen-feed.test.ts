@@ -196,6 +196,25 @@ describe('ScreenFeed', () => {
     feed.stop()
   })
 
+  it("a visitor's erasure: the snapshot is read again on the same stream, the screen stays live", async () => {
+    vi.useFakeTimers()
+    const { feed, states, events, fetches, snapshots } = setup(() => 200)
+    feed.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(states).toEqual(['connecting', 'live'])
+    expect(snapshots()).toBe(1)
+    FakeEventSource.made[0]?.emit('message', { type: 'erasure' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(snapshots()).toBe(2)
+    expect(fetches.filter((u) => u.includes('/wall?'))).toHaveLength(2)
+    // Nothing handed on as an event, no new stream, never offline.
+    expect(events).toEqual([])
+    expect(FakeEventSource.made).toHaveLength(1)
+    expect(FakeEventSource.made[0]?.closed).toBe(false)
+    expect(states).toEqual(['connecting', 'live'])
+    feed.stop()
+  })
+
   it('a rotated key: the screen keeps saying so while it checks again, never the stale wall', async () => {
     let status = 200
     const { feed, fetches, states } = setup(() => status)

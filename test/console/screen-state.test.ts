@@ -97,6 +97,27 @@ describe('WallState', () => {
     expect(w.count).toBe(500)
   })
 
+  it("a snapshot read after a visitor's erasure takes their tile off; later check-ins stay", () => {
+    const w = new WallState()
+    w.applyCheckins(4, [c(1), c(2, '王小明'), c(3), c(4)])
+    // 王小明 asked the organizer to erase them: the relay no longer has #2 among the campaign's
+    // check-ins (its count, the last number, stays). #5 came on the stream after the read.
+    w.applyCheckins(5, [c(5)])
+    w.applySnapshot({
+      campaign: { id: 'x', name: 'X' },
+      count: 4,
+      recent: [c(4), c(3), c(1)],
+      draw: null,
+    })
+    expect(w.tiles.map((t) => t.number)).toEqual([5, 4, 3, 1])
+    expect(w.tiles.some((t) => t.name === '王小明')).toBe(false)
+    expect(w.count).toBe(5)
+    // Every one of them erased: none left, the count as it was.
+    w.applySnapshot({ campaign: { id: 'x', name: 'X' }, count: 5, recent: [], draw: null })
+    expect(w.tiles).toEqual([])
+    expect(w.count).toBe(5)
+  })
+
   it('the count follows the highest number seen even when the message count lags', () => {
     const w = new WallState()
     w.applyCheckins(0, [c(9)])

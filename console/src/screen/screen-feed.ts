@@ -14,6 +14,9 @@
  * before its first heartbeat (a Wi-Fi switch right after the page loaded) would otherwise be
  * trusted for good while the wall stays frozen. Every request gives up after
  * `requestTimeoutMs`: on a dead connection the browser may wait for an answer for minutes.
+ *
+ * An `erasure` message (a visitor erased from the campaign) is the feed's own: it reads the
+ * snapshot again, which no longer has them (the wall takes their tile off), and passes nothing on.
  */
 import {
   screenEventSchema,
@@ -47,9 +50,12 @@ export interface SnapshotInfo {
   first: boolean
 }
 
+/** The stream's messages a screen is handed (an `erasure` becomes a snapshot read again). */
+export type WallEvent = Exclude<ScreenEvent, { type: 'erasure' }>
+
 export interface FeedHandlers {
   snapshot(s: WallSnapshot, info: SnapshotInfo): void
-  event(e: ScreenEvent): void
+  event(e: WallEvent): void
   state(s: FeedState): void
 }
 
@@ -176,7 +182,9 @@ export class ScreenFeed {
       if (gen !== this.generation) return
       this.heardAt = Date.now()
       const e = parseMessage(screenEventSchema, m.data)
-      if (e !== null) this.on.event(e)
+      if (e === null) return
+      if (e.type === 'erasure') void this.catchUp(gen)
+      else this.on.event(e)
     }
     es.onerror = () => {
       if (gen !== this.generation) return

@@ -2,7 +2,10 @@
  * What the wall shows, merged from snapshots and events in any order: the count only grows,
  * each check-in number appears once (a reconnect's snapshot repeats what events brought; one
  * sent again with a name names its tile), and
- * only the newest `cap` tiles are kept, so the page's DOM stays bounded at any scan rate.
+ * only the newest `cap` tiles are kept, so the page's DOM stays bounded at any scan rate. A
+ * snapshot is the relay's word on every number up to its count: a tile it does not carry there
+ * is of a visitor erased since (the relay's newest check-ins are taken 1, 2, 3… in order, so it
+ * has every other), and goes.
  */
 import type {
   ScreenCampaign,
@@ -30,6 +33,11 @@ export class WallState {
   applySnapshot(s: WallSnapshot): void {
     this.read = true
     this.campaign = s.campaign
+    // Up to the snapshot's count, what it does not carry was erased (it carries the newest
+    // `cap`, and a tile older than all of those is past the wall's cap anyway). Above it: check-
+    // ins that came on the stream after the snapshot was read, kept.
+    const carried = new Set(s.recent.map((c) => c.number))
+    this.tiles = this.tiles.filter((t) => t.number > s.count || carried.has(t.number))
     this.count = Math.max(this.count, s.count)
     this.add(s.recent)
     if (s.draw !== null && (this.draw === null || s.draw.at >= this.draw.at)) this.draw = s.draw
