@@ -157,6 +157,32 @@ describe('the app shell', () => {
     window.location.hash = ''
   })
 
+  // Switching 中文/EN re-translated the region's text in place, and a screen reader read the page
+  // out again, as if a page had opened: the switch keeps the focus on the language button.
+  it('a language switch does not say the page again', async () => {
+    window.location.hash = '#/booths'
+    onTestFinished(() => void (window.location.hash = ''))
+    const fake = createFakeConsoleApi()
+    fake.api.session.mockResolvedValue(null)
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    await signIn(wrapper, 'bob')
+    window.location.hash = '#/attendance'
+    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    await flushPromises()
+    const region = wrapper.get('[data-testid="page-news"]')
+    expect(region.text()).toBe('签到记录')
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="page-news"]').element).toBe(region.element)
+    expect(region.text()).toBe('')
+    // The next page opened is said in the language chosen.
+    window.location.hash = '#/booths'
+    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    await flushPromises()
+    expect(region.text()).toBe('Booths')
+  })
+
   it('a session found over when the event stream ends says so on the sign-in page', async () => {
     const fake = createFakeConsoleApi()
     fake.api.session.mockResolvedValue(null)
