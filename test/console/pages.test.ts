@@ -18,6 +18,7 @@ import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
 import { CONSOLE_INPUT_KEY } from '../../console/src/composables/use-idle-sign-out'
 import { newDraft } from '../../console/src/campaigns/campaign-form'
+import { toCampaignSummary } from '../../console/src/api/campaign-contract'
 import { keepDraft, readDraft } from '../../console/src/campaigns/saved-draft'
 import {
   SESSION_IDLE_MS,
@@ -181,6 +182,35 @@ describe('the app shell', () => {
     window.dispatchEvent(new HashChangeEvent('hashchange'))
     await flushPromises()
     expect(region.text()).toBe('Booths')
+  })
+
+  // A campaign opened from another page (a booth's campaign link) was said as "活动", the list's
+  // name, while the page shows that campaign's editor; opened from the list, nothing was said.
+  it("a screen reader hears the opened campaign's name, not the campaigns list's", async () => {
+    window.location.hash = '#/booths'
+    onTestFinished(() => void (window.location.hash = ''))
+    const fake = createFakeConsoleApi()
+    fake.api.session.mockResolvedValue(null)
+    fake.api.campaigns.mockResolvedValue([
+      toCampaignSummary(makeCampaign({ id: 'c-expo', name: '春季展会' })),
+    ])
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    await signIn(wrapper, 'bob')
+    const region = wrapper.get('[data-testid="page-news"]')
+    const go = async (to: string): Promise<string> => {
+      window.location.hash = to
+      window.dispatchEvent(new HashChangeEvent('hashchange'))
+      await flushPromises()
+      return region.text()
+    }
+    expect(await go('#/campaigns/c-expo')).toBe('春季展会')
+    expect(await go('#/campaigns')).toBe('活动')
+    expect(await go('#/campaigns/new')).toBe('新建活动')
+    // Saved, the new campaign's form goes on under its id, and says so itself.
+    expect(await go('#/campaigns/c-expo')).toBe('')
+    expect(await go('#/attendance')).toBe('签到记录')
+    expect(await go('#/campaigns/c-expo')).toBe('春季展会')
   })
 
   it('a session found over when the event stream ends says so on the sign-in page', async () => {
