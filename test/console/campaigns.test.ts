@@ -17,6 +17,7 @@ import { createConsoleI18n } from '../../console/src/i18n/index'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import { useCampaignsStore } from '../../console/src/stores/campaigns'
 import { useKiosksStore } from '../../console/src/stores/kiosks'
+import { useSessionStore } from '../../console/src/stores/session'
 import { rosterFormatOf, useRosterStore } from '../../console/src/stores/roster'
 import { en as kioskEn } from '../../renderer/src/i18n/en'
 import { zhCN as kioskZh } from '../../renderer/src/i18n/zh-CN'
@@ -672,6 +673,49 @@ describe('booth assignment', () => {
     await flushPromises()
     expect(fake.api.updateCampaign).toHaveBeenCalledTimes(1)
     expect(fake.api.assignKiosk.mock.calls).toEqual([])
+  })
+
+  // Edits kept in the tab (a reload, a session that ran out) held every booth ticked as the form
+  // showed it: restored after another organizer moved one away, the save took it back from
+  // their campaign, though this organizer never touched it.
+  it('edits restored after another organizer moved a booth leave it where they put it', async () => {
+    sessionStorage.clear()
+    const editor = async () => {
+      const mounted = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+      useSessionStore().info = { name: 'alice', expiresAt: Date.now() + 3_600_000 }
+      await flushPromises()
+      return mounted.wrapper
+    }
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-expo' }),
+      makeKiosk({ id: 'hall-b', campaignId: null }),
+      makeKiosk({ id: 'hall-c', campaignId: 'c-other' }),
+    ])
+    const first = await editor()
+    await first.get('[data-testid="field-name"]').setValue('春季展（改）')
+    // This organizer adds hall-b; hall-a stays as it was.
+    await first.get('[data-booth="hall-b"]').setValue(true)
+    await flushPromises()
+    first.unmount()
+    // Meanwhile another organizer moves hall-a to their campaign, and hall-c to this one.
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-other' }),
+      makeKiosk({ id: 'hall-b', campaignId: null }),
+      makeKiosk({ id: 'hall-c', campaignId: 'c-expo' }),
+    ])
+    const again = await editor()
+    await again.get('[data-testid="draft-restore"]').trigger('click')
+    await flushPromises()
+    const ticked = (id: string) =>
+      (again.get(`[data-booth="${id}"]`).element as HTMLInputElement).checked
+    expect([ticked('hall-a'), ticked('hall-b'), ticked('hall-c')]).toEqual([false, true, true])
+    await again.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign.mock.calls[0]?.[1].name).toBe('春季展（改）')
+    // Only this organizer's own change is made: hall-b joins; hall-a and hall-c stay put.
+    expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-expo', '"hall-b@"']])
+    sessionStorage.clear()
   })
 
   it('tries every PUT, throws the one that failed, and fetches the booths again', async () => {

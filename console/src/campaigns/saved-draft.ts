@@ -39,6 +39,12 @@ const savedSchema = z.object({
   at: z.number().int(),
   draft: draftSchema,
   booths: z.array(z.string().regex(KIOSK_ID_PATTERN)),
+  /**
+   * The campaign each booth of the form (ticked, or running the campaign) ran when the form read
+   * them: restored, only the organizer's own ticks and unticks are laid over the booths as they
+   * are then. Absent in edits kept before it: those booths are taken as they were.
+   */
+  seen: z.record(z.string().regex(KIOSK_ID_PATTERN), z.string().nullable()).optional(),
 })
 export type SavedDraft = z.infer<typeof savedSchema>
 
@@ -82,7 +88,12 @@ export function readDraft(organizer: string, campaignId: string | null): SavedDr
 export function keepDraft(
   organizer: string,
   campaignId: string | null,
-  saved: { etag: string | null; draft: CampaignDraft; booths: readonly string[] },
+  saved: {
+    etag: string | null
+    draft: CampaignDraft
+    booths: readonly string[]
+    seen?: Readonly<Record<string, string | null>>
+  },
 ): void {
   try {
     storage()?.setItem(
@@ -92,6 +103,7 @@ export function keepDraft(
         at: Date.now(),
         draft: saved.draft,
         booths: [...saved.booths],
+        ...(saved.seen === undefined ? {} : { seen: { ...saved.seen } }),
       } satisfies SavedDraft),
     )
   } catch {
