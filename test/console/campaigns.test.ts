@@ -561,6 +561,34 @@ describe('the campaign editor', () => {
     )
   })
 
+  // The edits set aside held the form's fields only: the booths ticked before the refusal were
+  // gone after "load theirs" then "restore mine", and the next save left them out, unsaid.
+  it('the edits set aside for the other version keep the booths ticked, restored with them', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-expo' }),
+      makeKiosk({ id: 'hall-b', campaignId: null }),
+    ])
+    fake.api.updateCampaign.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    const ticked = (id: string) =>
+      (wrapper.get(`[data-booth="${id}"]`).element as HTMLInputElement).checked
+    await wrapper.get('[data-testid="field-name"]').setValue('我的名字')
+    await wrapper.get('[data-booth="hall-b"]').setValue(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    await wrapper.get('[data-testid="load-theirs"]').trigger('click')
+    await flushPromises()
+    expect([ticked('hall-a'), ticked('hall-b')]).toEqual([true, false])
+    await wrapper.get('[data-testid="restore-mine"]').trigger('click')
+    await flushPromises()
+    expect([ticked('hall-a'), ticked('hall-b')]).toEqual([true, true])
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-expo', '"hall-b@"']])
+  })
+
   it('after loading the other version, the edits set aside still hold the tab until discarded', async () => {
     const fake = createFakeConsoleApi()
     fake.api.updateCampaign.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
