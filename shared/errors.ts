@@ -88,7 +88,11 @@ export const statusCodes = {
   connecting: none,
   unreachable: none,
   timeout: none,
-  /** The relay answered its health check with this HTTP status. */
+  /**
+   * The relay answered its health check (or the ticket proxy, the fallback code, failing for a
+   * reason not WeChat's: a restart, its store, a reverse proxy that cannot reach it) with this
+   * HTTP status.
+   */
   unhealthy: z.object({ status: z.number().int() }).strict(),
   unauthorized: none,
   forbidden: none,

@@ -349,7 +349,10 @@ describe('another instance creating the code', () => {
     const codes = new FallbackCodes({ db, now: () => t, random: () => 1, onReady: () => {} })
     codes.setSource(source, 'c1')
     await codes.whenIdle()
-    expect(codes.status()).toMatchObject({ state: 'pending', lastError: { code: 'other' } })
+    expect(codes.status()).toMatchObject({
+      state: 'pending',
+      lastError: { code: 'unhealthy', params: { status: 503 } },
+    })
     expect(clock.requests).toBe(1)
     // Its own backoff after one failure is a second; the relay asked for 5.
     for (let i = 0; i < 4; i++) {

@@ -8,7 +8,7 @@ import type { Statement } from 'better-sqlite3'
 import type { FallbackCodeStatus } from '../../../shared/ipc'
 import type { KioskDb } from '../db/db'
 import type { FallbackSource } from './fallback-source'
-import { TicketSourceError } from './ticket-source'
+import { sourceErrorBody, TicketSourceError } from './ticket-source'
 import { failureBackoffMs, waitEndsWithRelay, waiting } from './ticket-supply'
 import type { ErrorBody } from '../../../shared/errors'
 
@@ -154,10 +154,7 @@ export class FallbackCodes {
 
   private failed(connectionId: string, err: unknown): void {
     if (this.stopped || connectionId !== this.connectionId) return
-    this.lastError =
-      err instanceof TicketSourceError
-        ? { code: err.code, params: err.errcode === undefined ? {} : { errcode: err.errcode } }
-        : { code: 'other', params: {} }
+    this.lastError = sourceErrorBody(err)
     this.failures++
     // The relay's 429 (its per-kiosk creation limit) or 503 `fallback_busy` (another instance
     // is creating it) says how long: asking sooner is refused.

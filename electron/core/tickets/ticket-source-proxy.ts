@@ -155,8 +155,14 @@ export function errorFromRelay(
   }
   // Classified by the relay, by the endpoint that answered (a bare 45009 may be a token limit).
   const kind = wechatFailureKindOfCode(code)
-  const sourceCode = kind === null ? 'other' : sourceCodeOfFailure(kind)
-  const message =
-    MESSAGES[sourceCode] ?? `relay request failed (HTTP ${status}${code ? `, ${code}` : ''})`
+  const failed = `relay request failed (HTTP ${status}${code ? `, ${code}` : ''})`
+  if (kind === null) {
+    // Not WeChat's: the relay restarting (503 shutting_down), failing (500), a reverse proxy's
+    // page while the relay behind it is down, a code a newer relay sends. Its status, never
+    // "WeChat API error" (staff would look at the account, not the relay).
+    return new TicketSourceError('unhealthy', failed, { status, ...waitOption })
+  }
+  const sourceCode = sourceCodeOfFailure(kind)
+  const message = MESSAGES[sourceCode] ?? failed
   return new TicketSourceError(sourceCode, message, { errcode, ...waitOption })
 }

@@ -37,6 +37,11 @@ export type TicketSourceErrorCode =
   | 'bad_response'
   /** The relay has no WeChat credentials: its ticket proxy is off (its 503 ticket_proxy_disabled). */
   | 'proxy_disabled'
+  /**
+   * The relay failed for a reason of its own, not WeChat's (a restart, its store, a reverse
+   * proxy that cannot reach it, a code this kiosk does not know): `status` is its HTTP status.
+   */
+  | 'unhealthy'
   | 'other'
 
 export class TicketSourceError extends Error {
@@ -50,14 +55,36 @@ export class TicketSourceError extends Error {
   constructor(
     readonly code: TicketSourceErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number; errcode?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; errcode?: number; status?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.retryAfterMs = options?.retryAfterMs
     this.errcode = options?.errcode
+    this.status = options?.status
   }
   /** WeChat's errcode, when WeChat (or the relay, passing it on) gave one. */
   readonly errcode: number | undefined
+  /** The relay's HTTP status, for `unhealthy`. */
+  readonly status: number | undefined
+}
+
+/** A ticket source's failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
+export interface SourceErrorBody {
+  code: TicketSourceErrorCode
+  params: { errcode?: number; status?: number }
+}
+
+/** `err` as the status and Diagnostics show it: the ticket supply's and the fallback code's. */
+export function sourceErrorBody(err: unknown): SourceErrorBody {
+  if (!(err instanceof TicketSourceError)) return { code: 'other', params: {} }
+  const { errcode, status } = err
+  return {
+    code: err.code,
+    params: {
+      ...(errcode !== undefined && { errcode }),
+      ...(status !== undefined && { status }),
+    },
+  }
 }
 
 /**

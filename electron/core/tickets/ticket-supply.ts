@@ -9,10 +9,11 @@
 import type { ConnectionCheck } from '../../../shared/ipc'
 import { quotaDay, type TicketRepo } from './ticket-repo'
 import {
+  sourceErrorBody,
   TicketSourceError,
   type CreatedTicket,
+  type SourceErrorBody,
   type TicketSource,
-  type TicketSourceErrorCode,
 } from './ticket-source'
 import type { Logger } from '../../../shared/server/log'
 
@@ -47,7 +48,7 @@ export class TicketSupply {
   private budgetSpentOn: string | null = null
   outcome: 'none' | 'ok' | 'error' = 'none'
   /** The last failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
-  lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
+  lastError: SourceErrorBody | null = null
   private stopped = false
 
   constructor(private readonly o: TicketSupplyOptions) {}
@@ -217,7 +218,7 @@ export class TicketSupply {
     }
     this.outcome = 'error'
     if (this.lastError?.code !== e.code) this.o.log?.warn(`ticket source: ${e.code}: ${e.message}`)
-    this.lastError = { code: e.code, params: e.errcode === undefined ? {} : { errcode: e.errcode } }
+    this.lastError = sourceErrorBody(e)
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
     if (e.code === 'quota') this.o.tickets.markQuotaExhausted(quotaDay(now))
     this.failures++
