@@ -140,6 +140,11 @@ export const statusCodes = {
   bad_response: none,
   /** The relay has no WeChat AppID/AppSecret, so its ticket proxy makes no codes. */
   proxy_disabled: none,
+  /**
+   * The relay does not let this kiosk use its ticket proxy (added with --no-ticket-proxy): its
+   * token is fine and pairing again keeps the refusal; the relay's admin turns it on.
+   */
+  proxy_not_allowed: none,
   other: errcode,
   required: none,
   reenter: none,

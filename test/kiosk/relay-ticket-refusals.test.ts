@@ -1,10 +1,10 @@
 // A relay refusal that is not WeChat's, as staff read it on the Diagnostics page: the relay
 // restarting, failing or behind a reverse proxy that cannot reach it is the relay's trouble (not
 // "WeChat API error"), and a booth the relay does not let use its ticket proxy is told who can
-// allow it (not to pair again: its token is fine, and a new pairing keeps the refusal).
+// allow it (not that its token is wrong: it is fine, and a new pairing keeps the refusal).
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { defaultSettings } from '../../electron/core/config/settings'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { makeFallbackSource } from '../../electron/core/tickets/fallback-source'
@@ -13,6 +13,8 @@ import { createProxyTicketSource } from '../../electron/core/tickets/ticket-sour
 import { sourceErrorText } from '../../renderer/src/i18n/error-text'
 import { createKioskI18n } from '../../renderer/src/i18n/index'
 import { sendApiError } from '../../shared/server/respond'
+import { FakeWechat } from '../wechat/fake-wechat'
+import { startTestRelay } from '../relay/harness'
 
 const i18n = createKioskI18n('zh-CN').global
 const translator = { t: i18n.t, te: (key: string) => i18n.te(key) }
@@ -100,5 +102,35 @@ describe('a relay that is not failing because of WeChat', () => {
       expect(en).toContain(`HTTP ${status}`)
       expect(en).not.toMatch(/WeChat|errcode|undefined|\{/)
     }
+  })
+})
+
+describe('a booth the relay does not let use its ticket proxy', () => {
+  const cleanups: Array<() => Promise<unknown>> = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+
+  it('is told the relay admin allows it, not to pair again', async () => {
+    const fake = await FakeWechat.start()
+    cleanups.push(() => fake.close())
+    fake.handler = () => Promise.resolve({ body: { access_token: 'tok', expires_in: 7200 } })
+    const relay = await startTestRelay('sqlite', null, {
+      wechat: { appId: 'wx5823bf96d3bd56c7', appSecret: 'secret-0123456789', apiBase: fake.url },
+    })
+    cleanups.push(() => relay.close())
+    const token = await relay.addKiosk('k2', { ticketProxy: false })
+
+    for (const err of await bothFailures(relay.url, 'k2', token)) {
+      expect(sourceErrorBody(err)).toEqual({ code: 'proxy_not_allowed', params: {} })
+      const [zh, en] = read(err)
+      expect(zh).toContain('--ticket-proxy')
+      expect(zh).not.toMatch(/不认|撤销|不正确/)
+      expect(en).toContain('--ticket-proxy')
+      expect(en).not.toMatch(/refused this booth's token|revoked|not correct/i)
+    }
+    // A wrong token is still a wrong token: pairing again is what fixes that.
+    const [wrong] = await bothFailures(relay.url, 'k2', 'k2.wrong')
+    expect(wrong?.code).toBe('unauthorized')
   })
 })

@@ -126,6 +126,13 @@ describe('status corner', () => {
     expect(text(en, 'status-api')).toBe('Relay has no WeChat account set up')
     expect(level(en, 'status-api')).toBe('bad')
     expect(text(zh, 'status-api')).toBe('中继未设置公众号')
+    // A relay that does not let this booth use its proxy: the relay's admin, not the Wi-Fi.
+    const denied = { code: 'proxy_not_allowed', params: {} }
+    const notAllowed = await renderBoth(
+      makeStatus({ api: { state: 'down', source: 'proxy', lastError: denied } }),
+    )
+    expect(text(notAllowed.en, 'status-api')).toBe("Relay won't make codes for this booth")
+    expect(text(notAllowed.zh, 'status-api')).toBe('中继不为本台生成二维码')
     // Any other failure of the proxy still reads as its state.
     const other = { code: 'unreachable', params: {} }
     const down = render(makeStatus({ api: { state: 'down', source: 'proxy', lastError: other } }))

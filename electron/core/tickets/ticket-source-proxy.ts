@@ -131,6 +131,12 @@ export function errorFromRelay(
   const parsed = relayApiErrorSchema.safeParse(body)
   const code = parsed.success ? parsed.data.error.code : ''
   const errcode = parsed.success ? parsed.data.error.errcode : undefined
+  // The token is good but this kiosk may not have codes made (relay/ticket-proxy.ts, added with
+  // --no-ticket-proxy): not "pair again", which keeps the refusal; the relay's admin allows it.
+  if (status === 403 && code === 'forbidden') {
+    const message = 'the relay does not let this kiosk use its ticket proxy'
+    return new TicketSourceError('proxy_not_allowed', message)
+  }
   if (status === 401 || status === 403) {
     return new TicketSourceError('unauthorized', 'relay refused the kiosk token')
   }

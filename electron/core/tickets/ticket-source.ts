@@ -38,6 +38,11 @@ export type TicketSourceErrorCode =
   /** The relay has no WeChat credentials: its ticket proxy is off (its 503 ticket_proxy_disabled). */
   | 'proxy_disabled'
   /**
+   * The relay does not let this kiosk use its ticket proxy (its 403 `forbidden`: the kiosk was
+   * added with --no-ticket-proxy). The token is fine: pairing again keeps the refusal.
+   */
+  | 'proxy_not_allowed'
+  /**
    * The relay failed for a reason of its own, not WeChat's (a restart, its store, a reverse
    * proxy that cannot reach it, a code this kiosk does not know): `status` is its HTTP status.
    */

@@ -70,6 +70,7 @@ export const en: MessageSchema = {
       identity_conflict: "Another device is using this booth's identity",
     },
     proxyDisabled: 'Relay has no WeChat account set up',
+    proxyNotAllowed: "Relay won't make codes for this booth",
     /**
      * The booth's clock this far off the relay's (5 min or more; minutes, hours or days): its
      * days, campaign dates and stats are on it, so staff set it.
@@ -221,6 +222,8 @@ export const en: MessageSchema = {
     bad_response: 'The WeChat API gave an answer that was not understood',
     proxy_disabled:
       "The relay has no WeChat AppID and AppSecret set up, so it makes no codes — ask the relay's administrator",
+    proxy_not_allowed:
+      "The relay does not let this booth make codes through it (its ticket proxy was turned off when the booth was added). This booth's token is fine, and pairing again alone changes nothing — ask the relay admin to turn the ticket proxy on for this booth (kiosk add <booth ID> --rotate --ticket-proxy), then set this booth up with the new token or pairing code they give",
     other: 'WeChat API error (errcode {errcode}); see Diagnostics',
     unhealthy: 'The relay server is unwell (HTTP {status}); contact the relay admin',
     connecting: 'The relay is reachable; still connecting…',

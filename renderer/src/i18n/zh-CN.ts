@@ -68,6 +68,7 @@ export const zhCN = {
       identity_conflict: '另一台设备在使用本签到台的身份',
     },
     proxyDisabled: '中继未设置公众号',
+    proxyNotAllowed: '中继不为本台生成二维码',
     /** 本机时钟与中继相差 5 分钟以上（分钟、小时或天）。 */
     clock: { slow: '本机时钟慢 {off}', fast: '本机时钟快 {off}' },
     clockOff: { min: '{n} 分钟', h: '{n} 小时', d: '{n} 天' },
@@ -207,6 +208,8 @@ export const zhCN = {
     ticket_budget: '本签到台今日的专属二维码限额已用完（中继设定），北京时间 0 点后自动恢复',
     bad_response: '微信接口返回了无法识别的内容',
     proxy_disabled: '中继尚未设置公众号的 AppID 和 AppSecret，无法生成二维码 — 请联系中继管理员',
+    proxy_not_allowed:
+      '中继不允许本签到台通过它生成二维码（添加本签到台时关闭了二维码代理）。本签到台的令牌没有问题，只重新配对不会改变 — 请中继管理员为本签到台打开二维码代理（kiosk add 签到台编号 --rotate --ticket-proxy），再用其给出的新令牌或新配对码设置本签到台',
     other: '微信接口出错（错误码 {errcode}），请查看诊断页',
     unhealthy: '中继服务器运行异常（HTTP {status}），请联系中继管理员',
     connecting: '中继可以访问，正在建立连接…',
