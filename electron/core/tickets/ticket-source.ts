@@ -2,6 +2,7 @@
  * Where temporary QR tickets come from: WeChat directly (this machine holds the AppSecret
  * and is on the IP allow-list) or the relay's ticket proxy. The pool only sees this interface.
  */
+import type { StatusCode } from '../../../shared/errors'
 import type { WechatFailureKind } from '../../../shared/wechat/failure'
 
 export interface CreatedTicket {
@@ -19,8 +20,15 @@ export interface TicketSource {
   create(count: number, expireSeconds: number): Promise<CreatedTicket[]>
 }
 
-/** Stable codes the status corner translates. */
-export type TicketSourceErrorCode =
+/**
+ * Only codes the UI has words for (shared/errors.ts `statusCodes`, a message in each locale): a
+ * code added here and not there fails to compile, instead of reaching a Chinese screen as
+ * "未知错误（错误代码：…）".
+ */
+type Worded<C extends StatusCode> = C
+
+/** Stable codes the status corner and Diagnostics translate. */
+export type TicketSourceErrorCode = Worded<
   | 'quota'
   | 'ip_not_allowed'
   | 'bad_credentials'
@@ -48,6 +56,7 @@ export type TicketSourceErrorCode =
    */
   | 'unhealthy'
   | 'other'
+>
 
 export class TicketSourceError extends Error {
   override name = 'TicketSourceError'
