@@ -1,9 +1,9 @@
 /**
  * An inline confirmation (吊销 → 确认吊销 / 取消, Revoke → Confirm / Cancel) as a keyboard user
- * needs it. The button that asked is replaced by the choices, which would drop the focus onto
- * the page's top: instead it moves onto 取消 / Cancel (`data-confirm-cancel`, the choice that
- * changes nothing), Escape backs out, and once the choices go the focus is back on the button
- * that asked (when it is still there).
+ * needs it, in the console and in the kiosk's admin area alike. The button that asked is
+ * replaced by the choices, which would drop the focus onto the page's top: instead it moves
+ * onto 取消 / Cancel (`data-confirm-cancel`, the choice that changes nothing), Escape backs out,
+ * and once the choices go the focus is back on the button that asked (when it is still there).
  *
  * Confirmed, a button is disabled while the request runs (确认 itself, or the asker once the
  * choices go), and a disabled button lets go of the focus onto <body>. The focus waits for it:
