@@ -557,6 +557,8 @@ export const en: MessageSchema = {
     pin: 'Change admin PIN',
     currentPin: 'Current PIN',
     newPin: 'New PIN',
+    savePin: 'Save the new PIN',
+    pinSaved: 'New PIN saved',
     bigScreen: 'Big screen',
     bigScreenHint: 'What this booth’s screen shows (the relay campaign’s pages).',
     bigScreenQr: 'QR code',

@@ -534,6 +534,8 @@ export const zhCN = {
     pin: '修改管理 PIN 码',
     currentPin: '当前 PIN 码',
     newPin: '新 PIN 码',
+    savePin: '保存新 PIN 码',
+    pinSaved: '新 PIN 码已保存',
     bigScreen: '大屏',
     bigScreenHint: '本机屏幕显示的内容（中继活动的页面）。',
     bigScreenQr: '二维码',
