@@ -2,7 +2,7 @@
 // days. Labels carry the date when the buckets span more than one local day, so the second
 // morning's 09:00 is not a second "09:00" beside the first. TZ is set for this process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bucketTimeLabel } from '../../renderer/src/admin/stats-charts'
+import { bucketSummary, bucketTimeLabel } from '../../renderer/src/admin/stats-charts'
 
 const zoneBefore = process.env.TZ
 beforeAll(() => {
@@ -60,5 +60,15 @@ describe('stats chart labels on the kiosk core’s clock (kiosk web in a browser
   it('keeps the page’s zone when the core never said (null)', () => {
     const label = bucketTimeLabel([bucket(day1), bucket(day2)], 'zh-CN', null)
     expect([label(day1), label(day2)]).toEqual(['05/01 09:00', '05/02 09:00'])
+  })
+
+  it('sums the scans and names the first of the busiest buckets (the chart in words)', () => {
+    const at = (start: number, scans: number) => ({ start, scans, firstVisits: scans, repeats: 0 })
+    expect(bucketSummary([at(day1, 2), at(day1 + 600_000, 5), at(day1 + 1_200_000, 5)])).toEqual({
+      total: 12,
+      peak: 5,
+      peakStart: day1 + 600_000,
+    })
+    expect(bucketSummary([])).toEqual({ total: 0, peak: 0, peakStart: null })
   })
 })

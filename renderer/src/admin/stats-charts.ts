@@ -29,6 +29,24 @@ export function bucketTimeLabel(
   return oneDay ? (ms) => formatTime(ms, locale, zone) : (ms) => formatDayTime(ms, locale, zone)
 }
 
+/**
+ * What the bar chart says to a screen reader (a canvas is nothing to it): the scans in all and
+ * the busiest bucket, the first of the busiest when several tie.
+ */
+export function bucketSummary(buckets: Stats['buckets']): {
+  total: number
+  peak: number
+  peakStart: number | null
+} {
+  let total = 0
+  let busiest: Stats['buckets'][number] | null = null
+  for (const b of buckets) {
+    total += b.scans
+    if (busiest === null || b.scans > busiest.scans) busiest = b
+  }
+  return { total, peak: busiest?.scans ?? 0, peakStart: busiest?.start ?? null }
+}
+
 /** Stacked bars per 10-minute bucket: first visits and repeats add up to the scans. */
 export function bucketChartData(stats: Stats, labels: StatsLabels, time: (ms: number) => string) {
   return {

@@ -418,6 +418,8 @@ export const en: MessageSchema = {
     firstVisits: 'First visits',
     repeats: 'Returning visits',
     empty: 'No data yet',
+    barsChartLabel: 'Bar chart of scans per 10 minutes: {total} in all, at most {peak} (from {at})',
+    doughnutChartLabel: 'Doughnut chart: {newFollowers} new followers, {returning} returning',
   },
   viewedCampaign: {
     attendance: {

@@ -397,6 +397,8 @@ export const zhCN = {
     firstVisits: '首次到访',
     repeats: '再次到访',
     empty: '暂无数据',
+    barsChartLabel: '每 10 分钟扫码柱状图：共 {total} 次，最多一段 {peak} 次（{at} 起）',
+    doughnutChartLabel: '新关注与回访环形图：新关注 {newFollowers}，回访 {returning}',
   },
   /**
    * 签到记录、统计、导出页说明数字属于哪个活动。本签到台没有指定活动时（组织者取消了指定），
