@@ -149,3 +149,41 @@ export function focusOn(el: HTMLElement): void {
   if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1')
   el.focus()
 }
+
+/**
+ * A button disabled while its request runs (测试连接 → 测试中…) lets go of the focus onto
+ * <body>, outside any confirmation: the focus goes back on it once it is enabled again, unless
+ * it went somewhere else meanwhile (a field marked at fault, the next button).
+ */
+export function useFocusHeld(root: Ref<HTMLElement | null>): void {
+  let held: HTMLElement | null = null
+  let observer: MutationObserver | null = null
+  const stopWaiting = (): void => {
+    held = null
+    observer?.disconnect()
+    observer = null
+  }
+  const settle = (): void => {
+    if (held === null) return
+    if (!focusLost() || !held.isConnected) return stopWaiting()
+    if (isDisabled(held)) return
+    const button = held
+    stopWaiting()
+    button.focus()
+  }
+  const onFocusOut = (event: FocusEvent): void => {
+    const target = event.target
+    const el = root.value
+    if (event.relatedTarget !== null || !(target instanceof HTMLElement) || !el) return
+    if (!isDisabled(target)) return
+    stopWaiting()
+    held = target
+    observer = new MutationObserver(settle)
+    observer.observe(el, { subtree: true, childList: true, attributeFilter: ['disabled'] })
+  }
+  onMounted(() => root.value?.addEventListener('focusout', onFocusOut))
+  onUnmounted(() => {
+    root.value?.removeEventListener('focusout', onFocusOut)
+    stopWaiting()
+  })
+}

@@ -81,4 +81,17 @@ describe('admin pages by keyboard and screen reader', () => {
     await screenshot(page, 'admin-keyboard-export-done')
     expect(demo.pageErrors).toEqual([])
   }, 60_000)
+
+  it('首次设置: Space on 测试连接 leaves the focus on it once the test has answered', async () => {
+    const page = demo.page
+    await goHash(page, '#/admin/setup')
+    const test = page.locator('[data-testid="test-connection"]')
+    await test.waitFor()
+    await test.focus()
+    await page.keyboard.press('Space')
+    // Its answer: the empty relay address marked (the button is disabled while it is asked).
+    await page.locator('[data-error-for="relayUrl"]').waitFor()
+    await waitForPage(page, `${FOCUSED} === 'test-connection'`)
+    expect(demo.pageErrors).toEqual([])
+  }, 60_000)
 })
