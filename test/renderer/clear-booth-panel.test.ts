@@ -62,12 +62,43 @@ describe('clear this booth', () => {
     await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
     await flushPromises()
     expect(wrapper.get('[data-testid="clear-booth-warning"]').text()).toContain('lost for good')
-    await wrapper.get('[data-testid="clear-booth-confirm"]').trigger('click')
+    const confirm = wrapper.get('[data-testid="clear-booth-confirm"]')
+    ;(confirm.element as HTMLButtonElement).focus()
+    await confirm.trigger('click')
     await flushPromises()
     expect(fake.api.clearBooth).toHaveBeenCalledWith({ confirmLoss: true })
     expect(wrapper.get('[data-testid="clear-booth-bindings"]').text()).toBe(
       'Desk bindings not yet at the relay: 3',
     )
     expect(wrapper.find('[data-testid="clear-booth-confirm"]').exists()).toBe(false)
+    // The refusal is said, and the focus, on 确认清除 as it went, is back on the button that asked.
+    expect(wrapper.get('[data-testid="clear-booth-refused"]').attributes('role')).toBe('alert')
+    expect(wrapper.get('[data-testid="clear-booth-refused"]').text()).toBe(
+      'More data only this booth holds came in after the count: nothing was cleared. See the new counts above.',
+    )
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="clear-booth-ask"]').element)
+  })
+
+  it('a clear that failed is said, and the next attempt takes the saying away', async () => {
+    const { fake, wrapper } = mountSettings()
+    // The second attempt is refused (a clear that went through would load the page again).
+    fake.api.clearBooth.mockResolvedValue({
+      ok: false,
+      atRisk: { unsentBindings: 2, localOnlyCheckIns: 37 },
+    })
+    fake.api.clearBooth.mockRejectedValueOnce(
+      Object.assign(new Error('busy'), { code: 'internal', params: {} }),
+    )
+    await flushPromises()
+    await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
+    await flushPromises()
+    await wrapper.get('[data-testid="clear-booth-confirm"]').trigger('click')
+    await flushPromises()
+    const failed = wrapper.get('[data-testid="clear-booth-error"]')
+    expect(failed.attributes('role')).toBe('alert')
+    expect(failed.text()).toMatch(/^操作失败：/)
+    await wrapper.get('[data-testid="clear-booth-confirm"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="clear-booth-error"]').exists()).toBe(false)
   })
 })

@@ -578,6 +578,8 @@ export const en: MessageSchema = {
     confirm: 'Clear this booth? This cannot be undone.',
     confirmLoss: 'The data above is only on this booth and will be lost for good. Clear anyway?',
     confirmButton: 'Clear',
+    refused:
+      'More data only this booth holds came in after the count: nothing was cleared. See the new counts above.',
     cancel: 'Cancel',
   },
 }

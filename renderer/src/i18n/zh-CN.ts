@@ -554,6 +554,7 @@ export const zhCN = {
     confirm: '确定清除本机数据？此操作无法撤销。',
     confirmLoss: '上面的数据只在本机，清除后将永久丢失，无法撤销。确定清除？',
     confirmButton: '确认清除',
+    refused: '计数之后又有只在本机的数据进来：什么都没有清除。请看上面新的数量。',
     cancel: '取消',
   },
 }
