@@ -27,7 +27,7 @@ export const CLEARING_MARKER = 'clearing.json'
 /** In the order they go: the secrets first, then the guests' rows, then the rest. */
 const SECRET_FILES = ['vault.json', 'vault.safe-storage.json', 'vault.key']
 const DATABASE_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk.db-journal']
-const OTHER_FILES = ['settings.json', 'campaigns.json']
+const OTHER_FILES = ['settings.json', 'setup-pending.json', 'campaigns.json']
 /** The admin area's exports (export/export-jobs.ts): the guests' rows as sheets, partials too. */
 const EXPORTS_DIR = 'exports'
 /** The Electron shell's rotated log (electron/main/log.ts): main.log, main.log.0 … */

@@ -259,6 +259,7 @@ export class KioskCore {
       update: settings.update,
     }
     this.setup = {
+      dataDir: o.dataDir,
       settings,
       vault: o.vault,
       retireDemoLink: () => this.retireDemoLink(),

@@ -6,7 +6,8 @@ import { z } from 'zod'
 import { setupInputSchema, type SetupInput } from '../../shared/ipc'
 import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
 import { startDemo, type DemoServices } from './demo'
-import { planSetup, storeSecrets } from './config/setup'
+import { planSetup, secretChanges } from './config/setup'
+import { beginSetup, finishPendingSetup } from './config/pending-setup'
 import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import { unreadableAsAbsent, type SecretVault } from './config/vault'
@@ -208,10 +209,19 @@ async function startLocked(o: LockedOptions): Promise<LockedRuntime> {
   if (initialPin !== undefined && !pinSchema.safeParse(initialPin).success) {
     throw new StartupError('SCANDESK_ADMIN_PIN must be 4–8 digits')
   }
+  // A setup a crash cut short between the vault and settings.json is made whole first.
+  const finished = finishPendingSetup(o.dataDir, o.vault)
+  if (finished !== null) {
+    o.core?.log?.warn(
+      `a setup was cut short while it was saved: ${finished.applied ? 'applied now' : 'dropped, the setup before it stays'}`,
+    )
+  }
   const existing = loadSettings(o.dataDir)
   let demo: DemoServices | null = null
-  // Provisioning a kiosk that ran the demo leaves demo mode as the setup page does.
-  const leavesDemo = Boolean(o.provisioning) && existing?.demo === true
+  // Provisioning a kiosk that ran the demo leaves demo mode as the setup page does; so does a
+  // setup that left it and was applied just now (the demo's data may still be there).
+  const leavesDemo =
+    (Boolean(o.provisioning) && existing?.demo === true) || finished?.leavesDemo === true
   if (o.provisioning?.pairingCode !== undefined) await provisionByPairing(o, env)
   else if (o.provisioning) provision(o, env)
   else if (existing === null || existing.demo) {
@@ -369,10 +379,9 @@ function provision(
       `provisioning: ${plan.errors.map((e) => `${names[e.field] ?? e.field} is required (${e.message})`).join('; ')}`,
     )
   }
-  storeSecrets(o.vault, plan.secrets, settings.demo)
-  for (const name of plan.drop) o.vault.delete(name)
-  saveSettings(
-    o.dataDir,
-    pairedCodeHash === undefined ? plan.settings : { ...plan.settings, pairedCodeHash },
-  )
+  const next = pairedCodeHash === undefined ? plan.settings : { ...plan.settings, pairedCodeHash }
+  const changes = secretChanges(o.vault, plan, settings.demo)
+  const pending = beginSetup(o.dataDir, o.vault, next, changes, settings.demo)
+  saveSettings(o.dataDir, next)
+  pending.done()
 }

@@ -99,6 +99,12 @@ export function demoMemoryVault(problem: string): SecretVault & { seal(): void }
       if (sealed) throw new KioskError('secure_storage_unavailable', problem)
       memory.set(name, value)
     },
+    change(changes) {
+      // Deleting is fine; storing is refused like `set`.
+      if (sealed && Object.values(changes).some((v) => typeof v === 'string'))
+        throw new KioskError('secure_storage_unavailable', problem)
+      memory.change(changes)
+    },
     seal() {
       sealed = true
     },

@@ -146,6 +146,10 @@ describe('leaving demo mode', () => {
         if (sealed) throw new KioskError('unavailable', 'this system cannot encrypt secrets')
         files.set(name, value)
       },
+      change: (changes) => {
+        if (sealed) throw new KioskError('unavailable', 'this system cannot encrypt secrets')
+        files.change(changes)
+      },
     }
     const runtime = await startKioskRuntime({
       dataDir,

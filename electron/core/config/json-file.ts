@@ -223,11 +223,12 @@ export function removeLeftovers(dir: string, isLeftover: (name: string) => boole
 
 /**
  * `writeJsonFile`'s temporary, `<name>.json.<pid>.tmp`, of the files the kiosk saves in its data
- * folder (settings.json, vault.json, the app's vault.safe-storage.json, campaigns.json) and no
- * other: `--data` may name a folder shared with other programs, whose own temporaries may be a
- * save in flight.
+ * folder (settings.json, setup-pending.json, vault.json, the app's vault.safe-storage.json,
+ * campaigns.json) and no other: `--data` may name a folder shared with other programs, whose own
+ * temporaries may be a save in flight.
  */
-const JSON_TEMPORARY = /^(?:settings|vault|vault\.safe-storage|campaigns)\.json\.\d+\.tmp$/
+const JSON_TEMPORARY =
+  /^(?:settings|setup-pending|vault|vault\.safe-storage|campaigns)\.json\.\d+\.tmp$/
 
 /**
  * Removes the temporaries `writeJsonFile` left in `dir` when its process was killed or the

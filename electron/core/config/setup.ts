@@ -6,6 +6,7 @@ import type { Logger } from '../../../shared/server/log'
 import type { SetupInput } from '../../../shared/ipc'
 import { DEFAULT_API_BASE, newConnectionId, type Settings, type SettingsAccess } from './settings'
 import type { SecretName, SecretVault } from './vault'
+import { beginSetup, type SecretChanges } from './pending-setup'
 
 /** `code` is for the admin area (shared/errors.ts); `message` is English for the headless CLI. */
 type FieldError = { field: string; code: 'required' | 'reenter'; message: string }
@@ -146,21 +147,29 @@ export function planSetup(
   return { ok: true, settings, secrets, drop, connectionChanged }
 }
 
-export function storeSecrets(
-  vault: SecretVault,
-  secrets: Partial<Record<SecretName, string>>,
+/**
+ * The vault's changes of a planned setup: the secrets entered, the ones it drops, and (leaving
+ * the demo, `dropOthers`) every other one.
+ */
+export function secretChanges(
+  vault: Pick<SecretVault, 'get'>,
+  plan: { secrets: Partial<Record<SecretName, string>>; drop: readonly SecretName[] },
   dropOthers: boolean,
-): void {
+): SecretChanges {
+  const changes: SecretChanges = {}
   for (const name of ['relayToken', 'appSecret'] as const) {
-    const value = secrets[name]
+    const value = plan.secrets[name]
     if (value !== undefined) {
-      if (vault.get(name) !== value) vault.set(name, value)
-    } else if (dropOthers) vault.delete(name)
+      if (vault.get(name) !== value) changes[name] = value
+    } else if (dropOthers || plan.drop.includes(name)) changes[name] = null
   }
+  return changes
 }
 
 /** What saving a setup touches: settings, secrets, and the core's links (rebuilt from them). */
 export interface SetupDeps {
+  /** Where a setup's record is kept until it is saved whole (config/pending-setup.ts). */
+  dataDir: string
   settings: SettingsAccess
   vault: SecretVault
   /** Leaving demo mode: stops the demo relay's link and deletes what the demo recorded. */
@@ -183,22 +192,24 @@ export async function applySetup(d: SetupDeps, input: SetupInput, pairedCodeHash
   if (!plan.ok)
     return { ok: false as const, errors: plan.errors.map(({ field, code }) => ({ field, code })) }
   const demoToken = wasDemo ? vault.get('relayToken') : null
+  const next = pairedCodeHash === undefined ? plan.settings : { ...plan.settings, pairedCodeHash }
   // First: a vault that refuses the secrets (no OS encryption) stops here, before any change.
-  storeSecrets(vault, plan.secrets, wasDemo)
-  for (const name of plan.drop) vault.delete(name)
+  // Settings and secrets are two files: the record makes a crash between them whole at the
+  // next start (config/pending-setup.ts).
+  const pending = beginSetup(d.dataDir, vault, next, secretChanges(vault, plan, wasDemo), wasDemo)
   if (wasDemo) {
     try {
       await d.retireDemoLink()
     } catch (err) {
       // Back on the demo relay with its token: nothing of the real setup is applied.
       if (demoToken !== null) vault.set('relayToken', demoToken)
+      pending.drop()
       d.reconfigure()
       throw err
     }
   }
-  d.settings.update(
-    pairedCodeHash === undefined ? plan.settings : { ...plan.settings, pairedCodeHash },
-  )
+  d.settings.update(next)
+  pending.done()
   d.reconfigure()
   if (wasDemo) await d.stopDemoServices()
   return { ok: true as const }

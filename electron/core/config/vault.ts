@@ -28,6 +28,11 @@ export interface SecretVault {
   set(name: SecretName, value: string): void
   delete(name: SecretName): void
   /**
+   * Stores (a value) and deletes (null) several secrets in one write: all or none of them
+   * (config/pending-setup.ts relies on it to tell a setup's secrets from the ones before).
+   */
+  change(changes: Partial<Record<SecretName, string | null>>): void
+  /**
    * Throws what `set` would throw if nothing can be stored right now (no OS encryption), and
    * stores nothing. Pairing asks before it spends a one-time code on a token it could not keep.
    */
@@ -82,6 +87,15 @@ export class FileVault implements SecretVault {
 
   checkWritable(): void {
     this.cipher.encrypt('writable-check', 'x')
+  }
+
+  change(changes: Partial<Record<SecretName, string | null>>): void {
+    const entries = { ...this.entries }
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === null) delete entries[name]
+      else if (value !== undefined) entries[name] = this.cipher.encrypt(name, value)
+    }
+    this.flush(entries)
   }
 
   delete(name: SecretName): void {
@@ -215,6 +229,10 @@ export function unreadableAsAbsent(
       told.delete(name)
     },
     delete: (name) => vault.delete(name),
+    change: (changes) => {
+      vault.change(changes)
+      for (const name of Object.keys(changes) as SecretName[]) told.delete(name)
+    },
     ...(vault.checkWritable && { checkWritable: () => vault.checkWritable?.() }),
   }
 }
@@ -230,5 +248,11 @@ export class MemoryVault implements SecretVault {
   }
   delete(name: SecretName): void {
     this.map.delete(name)
+  }
+  change(changes: Partial<Record<SecretName, string | null>>): void {
+    for (const [name, value] of Object.entries(changes) as [SecretName, string | null][]) {
+      if (value === null) this.map.delete(name)
+      else if (value !== undefined) this.map.set(name, value)
+    }
   }
 }
