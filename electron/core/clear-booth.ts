@@ -17,7 +17,8 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { isJsonTemporary, syncFolder, writeJsonFile } from './config/json-file'
+import { isJsonTemporary, syncFolder, whileHeld, writeJsonFile } from './config/json-file'
+import { errorCode } from '../../shared/error-code'
 import { DEMO_KIOSK_ID } from './demo'
 import { atRisk, type BoothDataAtRiskCounts } from '../../shared/ipc'
 
@@ -103,6 +104,28 @@ export class BoothClearRefused extends Error {
   }
 }
 
+/**
+ * A file another program kept open through every try (an antivirus scanner, the search indexer,
+ * OneDrive, a spreadsheet open on a saved export): the clear stops there, `clearing.json` kept,
+ * and is finished by `kiosk clear` run again or the next start.
+ */
+export class BoothClearHeld extends Error {
+  override name = 'BoothClearHeld'
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(
+      `${file} 正被其他程序占用（${errorCode(cause) ?? 'busy'}：杀毒软件、搜索索引、OneDrive，或打开它的表格程序），` +
+        '本机数据还没有清除完：关闭那个程序后再运行一次清除（或重新启动签到程序，它会先把清除做完）。\n' +
+        `${file} is held open by another program (${errorCode(cause) ?? 'busy'}: an antivirus scanner, the search indexer, ` +
+        'OneDrive, or a spreadsheet that has it open), so the booth is not fully cleared yet: close it and ' +
+        'run it again (or start the kiosk, which finishes the clear first).',
+      { cause },
+    )
+  }
+}
+
 export interface ClearOptions {
   /** The staff confirmed losing what `boothDataAtRisk` counts. */
   confirmLoss: boolean
@@ -151,7 +174,7 @@ export function clearBooth(dataDir: string, o: ClearOptions): BoothCleared {
   const removed: string[] = []
   const remove = (file: string): void => {
     if (!existsSync(file)) return
-    rmSync(file, { recursive: true, force: true })
+    removeHeld(file)
     removed.push(file)
     o.afterRemove?.(file)
   }
@@ -159,7 +182,7 @@ export function clearBooth(dataDir: string, o: ClearOptions): BoothCleared {
   const exportsDir = join(dataDir, EXPORTS_DIR)
   if (existsSync(exportsDir)) {
     for (const name of readdirSync(exportsDir).sort()) remove(join(exportsDir, name))
-    rmSync(exportsDir, { recursive: true, force: true })
+    removeHeld(exportsDir)
   }
   for (const name of OTHER_FILES) remove(join(dataDir, name))
   // Old copies of settings.json or vault.json a killed save left behind, and the logs.
@@ -173,6 +196,18 @@ export function clearBooth(dataDir: string, o: ClearOptions): BoothCleared {
   rmSync(join(dataDir, CLEARING_MARKER), { force: true })
   syncFolder(dataDir)
   return { removed, lost: risk }
+}
+
+/** Removes `file`; on Windows a scanner or the indexer holding it for a moment is waited out. */
+function removeHeld(file: string): void {
+  try {
+    whileHeld(() => rmSync(file, { recursive: true, force: true }))
+  } catch (err) {
+    const code = errorCode(err)
+    if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES')
+      throw new BoothClearHeld(file, err)
+    throw err
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import { unreadableAsAbsent, type SecretVault } from './config/vault'
 import {
   boothDataAtRisk,
+  BoothClearHeld,
   BoothClearRefused,
   clearBooth,
   finishInterruptedClear,
@@ -86,7 +87,14 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
     // A `kiosk clear` a crash cut short is finished before the vault or the database is read:
     // its secrets and guests' rows never come back (clear-booth.ts).
     const finishClear = (): void => {
-      const cleared = finishInterruptedClear(o.dataDir, o.logDirs)
+      let cleared
+      try {
+        cleared = finishInterruptedClear(o.dataDir, o.logDirs)
+      } catch (err) {
+        // Shown as a start-up problem (what to close), not as a crash of the kiosk.
+        if (err instanceof BoothClearHeld) throw new StartupError(err.message, { cause: err })
+        throw err
+      }
       if (cleared !== null) {
         o.core?.log?.warn(
           `a clearing of this booth was cut short: finished now (${cleared.removed.length} files removed); the kiosk starts as at its first start`,

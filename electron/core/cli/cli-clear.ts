@@ -14,7 +14,13 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { stdoutSink } from '../../../shared/server/stdout-sink'
 import { describeOwner, FolderInUseError, lockFolder } from '../../../shared/server/folder-lock'
-import { BoothClearRefused, CLEARING_MARKER, clearBooth, describeAtRisk } from '../clear-booth'
+import {
+  BoothClearHeld,
+  BoothClearRefused,
+  CLEARING_MARKER,
+  clearBooth,
+  describeAtRisk,
+} from '../clear-booth'
 import {
   dataDirFrom,
   refuseEmptyFlagValues,
@@ -76,6 +82,10 @@ export async function runClearCommand(args: string[]): Promise<number> {
     removed = cleared.removed.length
     lost = cleared.lost
   } catch (err) {
+    if (err instanceof BoothClearHeld) {
+      process.stderr.write(`error: ${err.message}\n`)
+      return 1
+    }
     if (!(err instanceof BoothClearRefused)) throw err
     process.stderr.write(
       `error: ${err.message}\n` +

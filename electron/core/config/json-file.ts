@@ -139,6 +139,12 @@ const HELD_FOR_A_MOMENT = new Set(['EPERM', 'EACCES', 'EBUSY'])
 /** The waits between tries: about a second in all, as long as a scan of a fresh file takes. */
 const RENAME_WAITS_MS = [10, 20, 40, 80, 160, 320, 500]
 
+/** How long to wait before trying again what `err` refused (`attempt`: 0 the first time). */
+function waitAfter(err: unknown, attempt: number): number | undefined {
+  const code = errorCode(err)
+  return code !== null && HELD_FOR_A_MOMENT.has(code) ? RENAME_WAITS_MS[attempt] : undefined
+}
+
 /**
  * Tries `renameSync(from, to)` once (`attempt`: 0 the first time). Null when done; when the file
  * is held for a moment, how long to wait before the next try (a bounded backoff); anything else,
@@ -149,8 +155,7 @@ export function renameOrWait(from: string, to: string, attempt: number): number 
     renameSync(from, to)
     return null
   } catch (err) {
-    const code = errorCode(err)
-    const wait = code !== null && HELD_FOR_A_MOMENT.has(code) ? RENAME_WAITS_MS[attempt] : undefined
+    const wait = waitAfter(err, attempt)
     if (wait === undefined) throw err
     return wait
   }
@@ -158,12 +163,27 @@ export function renameOrWait(from: string, to: string, attempt: number): number 
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
-/** `renameSync` that waits out a file held for a moment (`renameOrWait`). */
+/**
+ * Runs `op` (synchronous file work), trying again while a file it touches is held for a moment
+ * (`HELD_FOR_A_MOMENT`, about a second in all); anything else, or a hold that stays, is thrown.
+ */
+export function whileHeld(op: () => void): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      op()
+      return
+    } catch (err) {
+      const wait = waitAfter(err, attempt)
+      if (wait === undefined) throw err
+      // A settings save or a clear is synchronous; the wait is short and only on a refusal.
+      Atomics.wait(sleeper, 0, 0, wait)
+    }
+  }
+}
+
+/** `renameSync` that waits out a file held for a moment. */
 export function renameIntoPlace(from: string, to: string): void {
-  let attempt = 0
-  let wait: number | null
-  // A settings save is synchronous; the wait is short and only on a refused rename.
-  while ((wait = renameOrWait(from, to, attempt++)) !== null) Atomics.wait(sleeper, 0, 0, wait)
+  whileHeld(() => renameSync(from, to))
 }
 
 /**
