@@ -150,6 +150,23 @@ describe('kiosk export usage errors', () => {
     expect(readdirSync(outDir)).toEqual([])
   })
 
+  // A clear cut short (its secrets gone, the database not yet): what staff chose to erase is
+  // not exported from it as though the booth still held a live event.
+  it('a clear cut short: exit 1 saying so in zh-CN and English, nothing written or read out', () => {
+    const data = seededDataDir()
+    writeFileSync(join(data, 'clearing.json'), '{"version":1,"since":1}\n')
+    const before = readFileSync(join(data, 'kiosk.db'))
+    const outDir = tempDir()
+    const run = exportCli(['--data', data, '--campaign', 'expo', '--out', join(outDir, 'att.csv')])
+    expect(run.status).toBe(1)
+    expect(run.stderr).toContain('清除本机数据时被中断')
+    expect(run.stderr).toContain('a clear of this booth was cut short')
+    expect(run.stderr).toContain(`npm run kiosk -- clear --data ${data}`)
+    expect(run.stdout).toBe('')
+    expect(readdirSync(outDir)).toEqual([])
+    expect(readFileSync(join(data, 'kiosk.db')).equals(before)).toBe(true)
+  })
+
   it('the same folder and --out export when the command is right', () => {
     const data = seededDataDir()
     const outDir = tempDir()

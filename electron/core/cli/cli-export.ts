@@ -18,6 +18,7 @@ import { openCampaignStore } from '../campaigns/campaign-store'
 import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
 import { stdoutSink, type StdoutSink } from '../../../shared/server/stdout-sink'
 import { errorCode } from '../../../shared/error-code'
+import { CLEARING_MARKER } from '../clear-booth'
 
 const USAGE = 'usage: kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]'
 
@@ -80,6 +81,17 @@ export async function runExportCommand(args: string[]): Promise<number> {
       process.stderr.write(`error: cannot write ${values.out}: ${problem}\n`)
       return 1
     }
+  }
+  // A clear cut short has its secrets gone and its guests' rows next: they are erased, not
+  // exported (the clear was confirmed, or nothing was only here).
+  if (existsSync(join(dataDir, CLEARING_MARKER))) {
+    process.stderr.write(
+      `error: ${dataDir} 在清除本机数据时被中断，签到记录正在被清除，不能导出。` +
+        `运行 npm run kiosk -- clear --data ${dataDir} 把清除做完（或启动签到程序，它会先做完）。\n` +
+        `a clear of this booth was cut short in ${dataDir}: its check-ins are being erased, not exported. ` +
+        `Finish it with npm run kiosk -- clear --data ${dataDir} (or start the kiosk, which finishes it first).\n`,
+    )
+    return 1
   }
   const dbFile = join(dataDir, 'kiosk.db')
   if (!existsSync(dbFile)) {
