@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path'
 import { openFileKeyVault } from '../../electron/core/config/vault'
 import type { RosterFrame } from '../../shared/relay-protocol'
 import { openErasureBed } from './erasure-bed'
-import { provisionDir } from './helpers'
+import { provisionDir, tempDir } from './helpers'
 
 export const NAME = '张三丰'
 export const PHONE = '13800138000'
@@ -108,4 +108,13 @@ export function snapshot(dir: string, under = ''): Record<string, string> {
     else files[rel] = name.endsWith('-shm') ? '' : readFileSync(join(dir, rel)).toString('base64')
   }
   return files
+}
+
+/** `boothFolder` in a new temporary folder: `<root>/kiosk` and its logs in `<root>/logs`. */
+export function tempBooth(): { dataDir: string; logs: string } {
+  const root = tempDir()
+  const dataDir = join(root, 'kiosk')
+  const logs = join(root, 'logs')
+  boothFolder(dataDir, logs)
+  return { dataDir, logs }
 }

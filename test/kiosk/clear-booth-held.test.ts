@@ -7,8 +7,8 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BoothClearHeld, CLEARING_MARKER, clearBooth } from '../../electron/core/clear-booth'
-import { boothFolder, found } from './booth-folder'
-import { cleanup, tempDir } from './helpers'
+import { found, tempBooth } from './booth-folder'
+import { cleanup } from './helpers'
 
 /** Refusals left for the held file (Infinity: held for good). */
 const held = vi.hoisted(() => ({ file: '', refusals: 0 }))
@@ -37,17 +37,9 @@ beforeEach(() => {
   held.refusals = 0
 })
 
-function booth(): { dataDir: string; logs: string } {
-  const root = tempDir()
-  const dataDir = join(root, 'kiosk')
-  const logs = join(root, 'logs')
-  boothFolder(dataDir, logs)
-  return { dataDir, logs }
-}
-
 describe('clearing a booth while a file is held open for a moment', () => {
   it('tries the removal again and clears everything', () => {
-    const { dataDir, logs } = booth()
+    const { dataDir, logs } = tempBooth()
     held.file = 'kiosk.db-wal'
     held.refusals = 2
 
@@ -59,7 +51,7 @@ describe('clearing a booth while a file is held open for a moment', () => {
   })
 
   it('says what to close and to run it again when the hold stays; the marker stays', () => {
-    const { dataDir, logs } = booth()
+    const { dataDir, logs } = tempBooth()
     held.file = 'kiosk.db-wal'
     held.refusals = Infinity
 

@@ -18,23 +18,13 @@ import { loadSettings } from '../../electron/core/config/settings'
 import { openFileKeyVault } from '../../electron/core/config/vault'
 import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
 import { closedPort } from '../helpers/closed-port'
-import { boothFolder, found, NAME, OPENID, PHONE, snapshot } from './booth-folder'
-import { cleanup, tempDir } from './helpers'
+import { found, NAME, OPENID, PHONE, snapshot, tempBooth } from './booth-folder'
+import { cleanup } from './helpers'
 
 afterEach(cleanup)
-
-/** A booth's folder and its logs in a new temporary folder. */
-function booth(): { dataDir: string; logs: string } {
-  const root = tempDir()
-  const dataDir = join(root, 'kiosk')
-  const logs = join(root, 'logs')
-  boothFolder(dataDir, logs)
-  return { dataDir, logs }
-}
-
 describe('clearing a booth', () => {
   it('leaves no guest, openid, AppSecret or token bytes in the data folder or the logs', () => {
-    const { dataDir, logs } = booth()
+    const { dataDir, logs } = tempBooth()
     // The test finds what it looks for: the guest is in the database's files and the logs.
     expect(new Set(found([dataDir, logs]).map((h) => h.needle))).toEqual(
       new Set([NAME, PHONE, OPENID]),
@@ -65,7 +55,7 @@ describe('clearing a booth', () => {
   })
 
   it('refuses, changing nothing, while data only this booth holds is not confirmed lost', () => {
-    const { dataDir, logs } = booth()
+    const { dataDir, logs } = tempBooth()
     const before = snapshot(dataDir)
     const logsBefore = snapshot(logs)
     expect(boothDataAtRisk(dataDir)).toEqual({ unsentBindings: 1, localOnlyCheckIns: 1 })
@@ -83,7 +73,7 @@ describe('clearing a booth', () => {
   })
 
   it('a kiosk.db that cannot be read refuses until the loss is confirmed, then goes too', () => {
-    const { dataDir } = booth()
+    const { dataDir } = tempBooth()
     for (const f of ['kiosk.db-wal', 'kiosk.db-shm']) rmSync(join(dataDir, f))
     writeFileSync(join(dataDir, 'kiosk.db'), `not a database: ${NAME}`)
     const before = snapshot(dataDir)
@@ -97,7 +87,7 @@ describe('clearing a booth', () => {
   })
 
   it('a crash midway leaves a marker; the next start finishes the clear before reading anything', async () => {
-    const { dataDir } = booth()
+    const { dataDir } = tempBooth()
     const crash = new Error('power cut')
     expect(() =>
       clearBooth(dataDir, {

@@ -3,46 +3,22 @@
 // kill, the old one or the new one (a temporary and a rename), and the temporaries the kills
 // left are gone once the kiosk starts on the folder again, rather than staying for good beside
 // the files: a copy of old settings, or of old secrets the vault key beside them still opens.
-import { spawn } from 'node:child_process'
-import { randomInt } from 'node:crypto'
 import { readdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createKioskCore } from '../../electron/core/kiosk-core'
 import { loadSettings } from '../../electron/core/config/settings'
 import { openFileKeyVault } from '../../electron/core/config/vault'
-import { cleanup, onCleanup, tempDir, waitFor } from '../kiosk/helpers'
+import { cleanup, onCleanup, tempDir } from '../kiosk/helpers'
+import { killWhileSaving } from './kill-saving-child'
 
 afterEach(cleanup)
 
-const ROOT = resolve(import.meta.dirname, '../..')
 /** Kills at most; the loop stops earlier once kills have left this many temporaries. */
 const MAX_KILLS = 16
 const ENOUGH_LEFTOVERS = 2
 
 const temporaries = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.tmp'))
-
-/** One child saving in a loop, SIGKILLed at a random instant once it saves. */
-async function saveAndKill(dataDir: string): Promise<void> {
-  const child = spawn(
-    process.execPath, // `--import tsx`: one process, so SIGKILL ends the writer itself
-    ['--import', 'tsx', 'test/reliability/json-save-child.ts', dataDir],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  let out = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s))
-  await waitFor(() => out.includes('saving\n'), 'the saves under way', 30_000)
-  // The instant of the power cut, not a wait for a state: any instant must do.
-  await sleep(randomInt(0, 40))
-  child.kill('SIGKILL')
-  await exited
-  expect(child.signalCode).toBe('SIGKILL')
-}
 
 describe('settings and vault saves killed mid-write', () => {
   it('leave whole files, and the kiosk start removes the temporaries left', async () => {
@@ -51,7 +27,7 @@ describe('settings and vault saves killed mid-write', () => {
     writeFileSync(unrelated, 'not the kiosk’s')
     let leftovers = 0
     for (let kill = 0; kill < MAX_KILLS && leftovers < ENOUGH_LEFTOVERS; kill++) {
-      await saveAndKill(dataDir)
+      await killWhileSaving('test/reliability/json-save-child.ts', [dataDir])
       // Whole after every kill: parsed and valid, or the start would refuse the folder.
       expect(loadSettings(dataDir)?.connectionId).toMatch(/^[\w-]{12}$/)
       expect(openFileKeyVault(dataDir).get('relayToken')).toMatch(/^[\w-]{32}$/)
