@@ -67,6 +67,18 @@ describe('opening the Redis store on a numbered database', () => {
     expect((err as Error).message).not.toContain('s3cret-pass')
   })
 
+  it('rediss-cluster:// at this plain port says so and to use redis-cluster://, not a timeout', async () => {
+    // The Cluster client's TLS seed got no answer either: 10 s, then "Failed to refresh slots
+    // cache."
+    const url = redis.url.replace('redis://', 'rediss-cluster://:s3cret-pass@')
+    const err = await openRedisStore({ url }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).message).toMatch(
+      /cannot connect to Redis: 127\.0\.0\.1:\d+ speaks plain Redis, not TLS: use redis-cluster:\/\//,
+    )
+    expect((err as Error).message).not.toContain('s3cret-pass')
+  })
+
   it('keeps its keys in the database the URL names', async () => {
     const store = await openRedisStore({ url: `${redis.url}/3` })
     await store.close()

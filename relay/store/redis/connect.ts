@@ -88,19 +88,24 @@ export async function connectRedis(
   const commandTimeout = opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS
   if (!isRedisClusterUrl(url)) {
     // rediss:// turns TLS on by itself (with the system's CAs); a CA file is given on top.
-    const tls = tlsCaFile === undefined ? {} : { tls: tlsOptions(tlsCaFile) }
+    const caTls = tlsCaFile === undefined ? {} : { tls: tlsOptions(tlsCaFile) }
     const client = quiet(
       new Redis(url, {
         lazyConnect: true,
         maxRetriesPerRequest: 3,
         commandTimeout,
         reconnectOnError: reconnectOnReadOnly,
-        ...tls,
+        ...caTls,
         ...AUTO_PIPELINING,
       }),
     )
     const sub = quiet(client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }))
-    await connectOrRefusePlain(client, sub)
+    const { tls, path, host, port, connectTimeout } = client.options
+    const probe =
+      (path ?? '') !== '' || host === undefined || port === undefined
+        ? null
+        : { host, port, tls: tls !== undefined, cluster: false, waitMs: connectTimeout }
+    await connectNamingScheme(client, sub, probe)
     await selectDatabase(client, sub)
     return { client, sub, cluster: false }
   }
@@ -137,22 +142,41 @@ export async function connectRedis(
     }
     return Math.min(times * 50, 1000)
   }
-  await connectAll(client, sub)
+  await connectNamingScheme(client, sub, { ...first, tls, cluster: true })
   return { client, sub, cluster: true }
 }
 
+/** Where to ask which protocol a TCP Redis address speaks, and what the URL said. */
+interface SchemeProbe {
+  host: string
+  port: number
+  /** The URL asked for TLS (rediss://, rediss-cluster://). */
+  tls: boolean
+  cluster: boolean
+  /** How long a probe may wait for an answer (the connect timeout). */
+  waitMs?: number | undefined
+}
+
 /**
- * connectAll, and for a TLS address, beside it, whether the port speaks plain Redis: a rediss://
- * URL at a plain port, whose Redis reads the TLS ClientHello as an unfinished command and
- * answers nothing, waited out ioredis's whole connect timeout, then said only "connect
- * ETIMEDOUT". Such a port is refused at once, naming the scheme to use.
+ * connectAll, naming the scheme to use when a TLS URL's address speaks plain Redis: its Redis
+ * reads the TLS ClientHello as an unfinished command and answers nothing, so the connect waited
+ * out its whole timeout, then said only "connect ETIMEDOUT" (a Cluster: "Failed to refresh
+ * slots cache."). A plain PING beside the connect refuses it at once. For a Cluster, the first
+ * seed is asked.
  */
-async function connectOrRefusePlain(client: Redis, sub: Redis): Promise<void> {
-  const { tls, path, host, port, connectTimeout } = client.options
+async function connectNamingScheme(
+  client: RedisClient,
+  sub: Redis,
+  probe: SchemeProbe | null,
+): Promise<void> {
   const connecting = connectAll(client, sub)
-  if (tls === undefined || (path ?? '') !== '' || host === undefined || port === undefined)
-    return connecting
-  const plain = speaksPlainRedis(host, port, connectTimeout ?? 10_000)
+  if (probe === null) return connecting
+  const { host, port, tls, cluster } = probe
+  const waitMs = probe.waitMs ?? 10_000
+  const use = (secure: boolean): string =>
+    `${secure ? 'rediss' : 'redis'}${cluster ? '-cluster' : ''}://`
+  if (!tls) return connecting
+  const plain = speaksPlainRedis(host, port, waitMs)
   const settled = connecting.then(
     () => false,
     () => false,
@@ -162,8 +186,8 @@ async function connectOrRefusePlain(client: Redis, sub: Redis): Promise<void> {
     sub.disconnect()
     await settled
     throw new Error(
-      `cannot connect to Redis: ${host}:${port} speaks plain Redis, not TLS: use redis:// ` +
-        'in the redis setting (--redis, SCANDESK_RELAY_REDIS), or the TLS port for rediss://',
+      `cannot connect to Redis: ${host}:${port} speaks plain Redis, not TLS: use ${use(false)} ` +
+        `in the redis setting (--redis, SCANDESK_RELAY_REDIS), or the TLS port for ${use(true)}`,
     )
   }
   return connecting
