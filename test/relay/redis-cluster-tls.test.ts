@@ -3,8 +3,8 @@
  * redis-server is built with it): a one-node cluster holding every slot, its certificate for
  * 127.0.0.1 signed by a throw-away CA made with openssl. The relay serves on it with
  * redisTlsCaFile set; without the CA the certificate is refused (never accepted unverified)
- * with an error naming the CA setting, and plain `redis-cluster://` gets nowhere. Skipped, saying why, where openssl or a
- * TLS-capable redis-server is missing.
+ * with an error naming the CA setting, and plain `redis-cluster://` or `redis://` is told the
+ * port speaks TLS. Skipped, saying why, where openssl or a TLS-capable redis-server is missing.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -156,8 +156,12 @@ describe.skipIf(why !== null)('Redis Cluster over TLS (rediss-cluster://)', () =
           /^cannot connect to Redis: .*certificate.*not signed by a CA the relay trusts: give the CA certificate \(PEM\) with --redis-tls-ca-file \(SCANDESK_RELAY_REDIS_TLS_CA_FILE\)/i,
         )
       }
+      // A TLS Redis resets the plain bytes: "read ECONNRESET" said nothing of the scheme.
       await expect(start(`redis-cluster://${HOST}:${port}`)).rejects.toThrow(
-        /^cannot connect to Redis/,
+        `cannot connect to Redis: ${HOST}:${port} speaks TLS, not plain Redis: use rediss-cluster://`,
+      )
+      await expect(start(`redis://${HOST}:${port}`)).rejects.toThrow(
+        `cannot connect to Redis: ${HOST}:${port} speaks TLS, not plain Redis: use rediss://`,
       )
     } finally {
       rmSync(data, { recursive: true, force: true })

@@ -5,8 +5,8 @@
  * channel. The rest of the store does not know which.
  */
 import { readFileSync } from 'node:fs'
-import { createConnection } from 'node:net'
-import type { ConnectionOptions } from 'node:tls'
+import { createConnection, isIP, type Socket } from 'node:net'
+import { connect as connectTls, type ConnectionOptions } from 'node:tls'
 import { Cluster, Redis } from 'ioredis'
 import { isRedisClusterUrl, parseRedisClusterUrl, type ClusterSeed } from './cluster-url'
 import { errorCode } from '../../../shared/error-code'
@@ -158,11 +158,12 @@ interface SchemeProbe {
 }
 
 /**
- * connectAll, naming the scheme to use when a TLS URL's address speaks plain Redis: its Redis
- * reads the TLS ClientHello as an unfinished command and answers nothing, so the connect waited
- * out its whole timeout, then said only "connect ETIMEDOUT" (a Cluster: "Failed to refresh
- * slots cache."). A plain PING beside the connect refuses it at once. For a Cluster, the first
- * seed is asked.
+ * connectAll, naming the scheme to use when the address speaks the other protocol. A TLS URL at
+ * a plain port (its Redis reads the TLS ClientHello as an unfinished command and answers
+ * nothing) waited out the whole connect timeout, then said only "connect ETIMEDOUT" (a Cluster:
+ * "Failed to refresh slots cache."): a plain PING beside the connect refuses it at once. A plain
+ * URL at a TLS port fails fast but said only "read ECONNRESET": after such a reset a TLS
+ * handshake asks whether the port speaks TLS. For a Cluster, the first seed is asked.
  */
 async function connectNamingScheme(
   client: RedisClient,
@@ -175,7 +176,23 @@ async function connectNamingScheme(
   const waitMs = probe.waitMs ?? 10_000
   const use = (secure: boolean): string =>
     `${secure ? 'rediss' : 'redis'}${cluster ? '-cluster' : ''}://`
-  if (!tls) return connecting
+  if (!tls) {
+    try {
+      return await connecting
+    } catch (err) {
+      // Only a connection the server cut (a TLS Redis resets the plain bytes): a refused, silent
+      // or wrong-password Redis is reported as it was, without a probe's wait.
+      const reason = err instanceof RedisConnectError ? err.reason : null
+      if (!CUT_OFF.test(errorCode(reason) ?? '')) throw err
+      if (!(await speaksTls(host, port, waitMs))) throw err
+      throw new Error(
+        `cannot connect to Redis: ${host}:${port} speaks TLS, not plain Redis: use ${use(true)} ` +
+          'in the redis setting (--redis, SCANDESK_RELAY_REDIS), or the plain port for ' +
+          use(false),
+        { cause: err },
+      )
+    }
+  }
   const plain = speaksPlainRedis(host, port, waitMs)
   const settled = connecting.then(
     () => false,
@@ -194,25 +211,51 @@ async function connectNamingScheme(
 }
 
 /**
- * Whether `host:port` answers a plain-text PING as a Redis does (`+PONG`, `-NOAUTH …`). A TLS
- * port closes on the plain bytes or sends an alert: false, as is a failure or `waitMs` of
- * silence. The probe never holds the relay's process open.
+ * One probe on its own socket: `listen` wires the socket's events to `done`; `waitMs` of silence,
+ * or the socket closing first, is false. The probe never holds the relay's process open.
  */
-function speaksPlainRedis(host: string, port: number, waitMs: number): Promise<boolean> {
+function probeSocket<S extends Socket>(
+  socket: S,
+  waitMs: number,
+  listen: (socket: S, done: (yes: boolean) => void) => void,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host, port })
     socket.unref()
-    const done = (plain: boolean): void => {
+    const done = (yes: boolean): void => {
       clearTimeout(timer)
       socket.destroy()
-      resolve(plain)
+      resolve(yes)
     }
     const timer = setTimeout(() => done(false), waitMs)
     timer.unref()
+    listen(socket, done)
+    socket.once('close', () => done(false))
+  })
+}
+
+/**
+ * Whether `host:port` answers a plain-text PING as a Redis does (`+PONG`, `-NOAUTH …`). A TLS
+ * port closes on the plain bytes or sends an alert: false, as is a failure or `waitMs` of
+ * silence.
+ */
+function speaksPlainRedis(host: string, port: number, waitMs: number): Promise<boolean> {
+  return probeSocket(createConnection({ host, port }), waitMs, (socket, done) => {
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.once('data', (d: Buffer) => done(/^[+-]/.test(d.toString('latin1'))))
     socket.on('error', () => done(false))
-    socket.once('close', () => done(false))
+  })
+}
+
+/**
+ * Whether `host:port` answers a TLS handshake: a certificate came back, trusted or not (the
+ * handshake is checked as the connect checks it, and nothing is sent over it). A plain port
+ * answers the ClientHello with nothing or a Redis error: false, as is `waitMs` of silence.
+ */
+function speaksTls(host: string, port: number, waitMs: number): Promise<boolean> {
+  const socket = connectTls({ host, port, servername: isIP(host) === 0 ? host : undefined })
+  return probeSocket(socket, waitMs, (tls, done) => {
+    tls.once('secureConnect', () => done(true))
+    tls.on('error', (err) => done(CERTIFICATE_REFUSED.test(errorCode(err) ?? '')))
   })
 }
 
@@ -249,6 +292,11 @@ const UNTRUSTED_CERT =
 /** A certificate (the server's or one in its chain) outside its dates: no CA file helps. */
 const CERT_OUT_OF_DATE = /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/
 
+/** A handshake that got as far as the server's certificate, which was not accepted. */
+const CERTIFICATE_REFUSED = new RegExp(
+  `${UNTRUSTED_CERT.source}|${CERT_OUT_OF_DATE.source}|^ERR_TLS_CERT_ALTNAME_INVALID$`,
+)
+
 /** What to check after a failed connect, by the first error's code: the setting to change. */
 export function connectAdvice(err: Error | null): string {
   const code = errorCode(err) ?? ''
@@ -275,6 +323,20 @@ export function connectAdvice(err: Error | null): string {
   return 'check the redis setting (--redis, SCANDESK_RELAY_REDIS) and that Redis is running there'
 }
 
+/** How a server that speaks TLS ends a plain client's connection. */
+const CUT_OFF = /^(ECONNRESET|EPIPE)$/
+
+/** A failed connect, with the first error the clients reported (why, with its code). */
+class RedisConnectError extends Error {
+  constructor(
+    message: string,
+    readonly reason: Error | null,
+    options: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
+
 /**
  * Connects both clients. ioredis rejects a failed connect with only "Connection is closed.";
  * why (refused, no such socket, a wrong password) comes on the 'error' event, which `quiet`
@@ -298,9 +360,11 @@ async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
     sub.disconnect()
     const why = first.error?.message ?? (err instanceof Error ? err.message : String(err))
     // Which setting chose the address: the relay and its one-off commands read it alike.
-    throw new Error(`cannot connect to Redis: ${why}; ${connectAdvice(first.error)}`, {
-      cause: err,
-    })
+    throw new RedisConnectError(
+      `cannot connect to Redis: ${why}; ${connectAdvice(first.error)}`,
+      first.error,
+      { cause: err },
+    )
   } finally {
     client.off('error', note)
     sub.off('error', note)
