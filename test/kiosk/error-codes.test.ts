@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createDispatcher, type KioskHandlers } from '../../electron/core/api/kiosk-api'
 import { KioskError } from '../../electron/core/api/kiosk-error'
+import { ProxySettingError } from '../../electron/core/net/proxy'
 import { toSourceError } from '../../electron/core/tickets/ticket-source-direct'
 import { WechatApiError } from '../../shared/wechat/errors'
 import { lineLogger } from '../../shared/server/log'
@@ -72,5 +73,20 @@ describe('call failures as data', () => {
     )
     expect(e.code).toBe('ip_not_allowed')
     expect(e.errcode).toBe(40164)
+  })
+
+  it('a WeChat call the venue’s proxy stopped says the proxy, not "unreachable"', () => {
+    // What undici's ProxyAgent throws for a tunnel refused with 407, inside fetch's TypeError.
+    const refused = new TypeError('fetch failed', {
+      cause: new Error('Proxy response (407) !== 200 when HTTP Tunneling'),
+    })
+    expect(toSourceError(refused)).toMatchObject({ code: 'proxy_refused', params: { status: 407 } })
+    const invalid = new TypeError('fetch failed', {
+      cause: new ProxySettingError('HTTPS_PROXY', 'HTTPS_PROXY socks5://p:1 is not an http proxy'),
+    })
+    expect(toSourceError(invalid)).toMatchObject({
+      code: 'proxy_invalid',
+      params: { setting: 'HTTPS_PROXY' },
+    })
   })
 })

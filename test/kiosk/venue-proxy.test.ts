@@ -241,6 +241,13 @@ describe('a booth behind the venue’s HTTP proxy', () => {
       code: 'proxy_refused',
       params: { status: 407 },
     })
+    // The codes come through the same proxy: the corner says it is the proxy, not "unreachable".
+    await waitFor(
+      () => core.status().api.lastError?.code === 'proxy_refused',
+      'the ticket request’s refusal',
+      20_000,
+    )
+    expect(core.status().api.lastError).toEqual({ code: 'proxy_refused', params: { status: 407 } })
     await core.call('unlockAdmin', { pin: TEST_PIN })
     const check = kioskMethods.testConnection.output.parse(
       await core.call('testConnection', undefined),
@@ -277,6 +284,15 @@ describe('a booth behind the venue’s HTTP proxy', () => {
       'the setting’s fault',
     )
     expect(core.status().relay.lastError).toEqual({
+      code: 'proxy_invalid',
+      params: { setting: 'HTTP_PROXY' },
+    })
+    await waitFor(
+      () => core.status().api.lastError?.code === 'proxy_invalid',
+      'the ticket request’s setting fault',
+      20_000,
+    )
+    expect(core.status().api.lastError).toEqual({
       code: 'proxy_invalid',
       params: { setting: 'HTTP_PROXY' },
     })

@@ -214,6 +214,33 @@ describe('setup page', () => {
     await wrapper.get('input[name="source"][value="direct"]').setValue(true)
     expect(await testWith('bad_credentials')).toContain(en.codes.bad_credentials)
   })
+
+  it('on a direct booth, says the venue’s proxy stopped the WeChat call, in both languages', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('input[name="source"][value="direct"]').setValue(true)
+    const testWith = async (api: { code: string; params: Record<string, string | number> }) => {
+      fake.api.testConnection.mockResolvedValue({
+        relay: { ok: true, code: 'ok', params: {} },
+        api: { ok: false, ...api },
+      })
+      await wrapper.get('[data-testid="test-connection"]').trigger('click')
+      await flushPromises()
+      return wrapper.get('[data-testid="connection-check"]').text()
+    }
+    for (const [locale, proxyWords, refusedBy] of [
+      ['zh-CN', '没有让签到台连到微信接口', '设置 HTTPS_PROXY 不是'],
+      ['en', "through to WeChat's API", 'setting HTTPS_PROXY is not'],
+    ] as const) {
+      i18n.global.locale.value = locale
+      const refused = await testWith({ code: 'proxy_refused', params: { status: 407 } })
+      expect(refused).toContain(proxyWords)
+      expect(refused).toContain('407')
+      const invalid = await testWith({ code: 'proxy_invalid', params: { setting: 'HTTPS_PROXY' } })
+      expect(invalid).toContain(refusedBy)
+    }
+  })
 })
 
 describe('roster page', () => {

@@ -271,10 +271,6 @@ async function probe(source: TicketSource, lifetimeSeconds: number): Promise<Con
       err instanceof TicketSourceError
         ? err
         : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
-    return {
-      ok: false,
-      code: e.code,
-      params: e.errcode === undefined ? {} : { errcode: e.errcode },
-    }
+    return { ok: false, code: e.code, params: e.params }
   }
 }

@@ -179,6 +179,22 @@ export function proxyRefusal(err: unknown): number | null {
 }
 
 /**
+ * Why a request never got past the venue's proxy, as the kiosk's failure codes (shared/errors.ts)
+ * say it: the proxy refused the tunnel, or the setting is not a proxy's address. Null: anything
+ * else (the proxy, if any, let it through).
+ */
+export type ProxyFault =
+  | { code: 'proxy_refused'; params: { status: number } }
+  | { code: 'proxy_invalid'; params: { setting: string } }
+
+export function proxyFault(err: unknown): ProxyFault | null {
+  const status = proxyRefusal(err)
+  if (status !== null) return { code: 'proxy_refused', params: { status } }
+  const badProxy = proxySettingFault(err)
+  return badProxy === null ? null : { code: 'proxy_invalid', params: { setting: badProxy.setting } }
+}
+
+/**
  * Node's fetch, through the proxy `proxyFor` picks for each address: given an address (a string
  * or URL) and its init, never a `Request`, which would slip past the proxy.
  */

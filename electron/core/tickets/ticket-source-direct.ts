@@ -7,6 +7,7 @@ import { makeScene } from '../../../shared/relay-protocol'
 import { netFetch } from '../net/proxy'
 import { buildQrCreateBody, WechatClient, wechatFailureOf } from '../../../shared/wechat'
 import {
+  proxySourceError,
   sourceCodeOfFailure,
   TicketSourceError,
   type CreatedTicket,
@@ -58,6 +59,8 @@ export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSo
 
 /** A failed WeChat call as the kiosk sees it; anything else (a refused request, a bug) is `other`. */
 export function toSourceError(err: unknown): TicketSourceError {
+  const stoppedByProxy = proxySourceError(err)
+  if (stoppedByProxy !== null) return stoppedByProxy
   const failure = wechatFailureOf(err)
   if (failure !== null) {
     return new TicketSourceError(sourceCodeOfFailure(failure.kind), failure.message, {

@@ -7,6 +7,7 @@ import {
 } from '../../../shared/relay-protocol'
 import { wechatFailureKindOfCode } from '../../../shared/wechat/failure'
 import {
+  proxySourceError,
   sourceCodeOfFailure,
   TicketSourceError,
   type CreatedTicket,
@@ -45,7 +46,10 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
           signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
         })
       } catch (err) {
-        throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+        throw (
+          proxySourceError(err) ??
+          new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+        )
       }
       const body = await relayBody(res)
       if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))

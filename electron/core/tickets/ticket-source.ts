@@ -4,6 +4,7 @@
  */
 import type { StatusCode } from '../../../shared/errors'
 import type { WechatFailureKind } from '../../../shared/wechat/failure'
+import { proxyFault, type ProxyFault } from '../net/proxy'
 
 export interface CreatedTicket {
   ticket: string
@@ -55,6 +56,10 @@ export type TicketSourceErrorCode = Worded<
    * proxy that cannot reach it, a code this kiosk does not know): `status` is its HTTP status.
    */
   | 'unhealthy'
+  /** The venue's HTTP proxy refused the request's tunnel (`status`: its answer, 407 …). */
+  | 'proxy_refused'
+  /** The booth's proxy setting (`setting`: HTTPS_PROXY …) is not a proxy's address. */
+  | 'proxy_invalid'
   | 'other'
 >
 
@@ -69,12 +74,26 @@ export class TicketSourceError extends Error {
   constructor(
     readonly code: TicketSourceErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number; errcode?: number; status?: number },
+    options?: {
+      cause?: unknown
+      retryAfterMs?: number
+      errcode?: number
+      status?: number
+      proxy?: ProxyFault['params']
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.retryAfterMs = options?.retryAfterMs
     this.errcode = options?.errcode
     this.status = options?.status
+    this.proxy = options?.proxy
+  }
+  /** What `proxy_refused` / `proxy_invalid` name: the proxy's answer, or the setting at fault. */
+  readonly proxy: ProxyFault['params'] | undefined
+
+  /** The params the UI words this failure with (shared/errors.ts). */
+  get params(): SourceErrorBody['params'] {
+    return sourceErrorBody(this).params
   }
   /** WeChat's errcode, when WeChat (or the relay, passing it on) gave one. */
   readonly errcode: number | undefined
@@ -85,12 +104,13 @@ export class TicketSourceError extends Error {
 /** A ticket source's failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
 export interface SourceErrorBody {
   code: TicketSourceErrorCode
-  params: { errcode?: number; status?: number }
+  params: { errcode?: number; status?: number } | ProxyFault['params']
 }
 
 /** `err` as the status and Diagnostics show it: the ticket supply's and the fallback code's. */
 export function sourceErrorBody(err: unknown): SourceErrorBody {
   if (!(err instanceof TicketSourceError)) return { code: 'other', params: {} }
+  if (err.proxy !== undefined) return { code: err.code, params: err.proxy }
   const { errcode, status } = err
   return {
     code: err.code,
@@ -127,4 +147,16 @@ export function sourceCodeOfFailure(kind: WechatFailureKind): TicketSourceErrorC
     case 'other':
       return 'other'
   }
+}
+
+/**
+ * A request the venue's proxy stopped (its refusal, or a setting that is not a proxy's address),
+ * as the source error the corner names the proxy by, or null: staff were sent to the Wi-Fi by
+ * "unreachable" while the proxy wanted a password.
+ */
+export function proxySourceError(err: unknown): TicketSourceError | null {
+  const fault = proxyFault(err)
+  if (fault === null) return null
+  const message = err instanceof Error ? err.message : String(err)
+  return new TicketSourceError(fault.code, message, { cause: err, proxy: fault.params })
 }

@@ -519,6 +519,13 @@ export const zhCN = {
       ip_not_allowed:
         '中继服务器的 IP 不在公众号的 IP 白名单中 — 请中继管理员在公众平台后台添加中继的公网 IP；本签到台无需修改',
     },
+    /** 直连微信的签到台，请求被场地代理拦下（codes.* 说的是中继）。 */
+    wechatProxyError: {
+      proxy_refused:
+        '本网络的 HTTP 代理回答了 HTTP {status}，没有让签到台连到微信接口：407 表示代理需要用户名和密码（写进 HTTPS_PROXY），403 表示代理不允许访问 api.weixin.qq.com（请场地 IT 放行）。所用代理见“诊断”页',
+      proxy_invalid:
+        '本签到台的代理设置 {setting} 不是 http:// 或 https:// 代理的地址，所以什么也没有发给微信，不是网络的问题。请把 {setting} 设为场地 IT 给的地址（http://主机:端口）后重启签到程序，场地没有代理时删除它',
+    },
     /** 诊断页顶部：今天拿不到新的专属二维码时，说明原因、访客看到什么、何时恢复。 */
     supply: {
       ticket_budget:
