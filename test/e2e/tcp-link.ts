@@ -8,6 +8,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { Transform } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { pacer } from '../helpers/pace'
 
 export interface TcpLink {
   port: number
@@ -37,30 +38,17 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
   let refused = 0
   let accepted = 0
   let rate: number | null = null
-  /**
-   * Passes a chunk on at `rate` while it is set, by the clock, not by the sleeps: a timer that
-   * fires late (a busy machine) lets through what the time gone allows, so the rate holds under
-   * load instead of falling with the timers (at most a second's worth at once after a pause).
-   */
+  /** Passes a chunk on at `rate` while it is set, by the clock (see pacer). */
   const paced = (): Transform => {
-    let allowance = 0
-    let last = Date.now()
+    const pace = pacer(() => rate)
     return new Transform({
       transform(chunk: Buffer, _encoding, done) {
         void (async () => {
           for (let at = 0; at < chunk.length;) {
-            if (rate === null) {
-              this.push(chunk.subarray(at))
-              break
-            }
-            const now = Date.now()
-            allowance = Math.min(rate, allowance + ((now - last) * rate) / 1000)
-            last = now
-            const piece = Math.min(chunk.length - at, Math.floor(allowance))
+            const piece = pace.take(chunk.length - at)
             if (piece > 0) {
               this.push(chunk.subarray(at, at + piece))
               at += piece
-              allowance -= piece
             }
             if (at < chunk.length) await sleep(50)
           }

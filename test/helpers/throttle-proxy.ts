@@ -1,12 +1,15 @@
 /**
  * A TCP proxy on 127.0.0.1 that carries the server → client direction at a bounded rate (a
  * booth on bad Wi-Fi): what the server writes is taken at once (the server's socket never
- * fills, as behind a deep network buffer) and handed on `bytesPerSecond` at a time, in ticks.
+ * fills, as behind a deep network buffer) and handed on at `bytesPerSecond`, by the clock: a
+ * tick that fires late (a busy machine) hands on what the time gone allows, so the rate holds
+ * under load instead of falling with the timers.
  * The client → server direction is not slowed. `throttle(null)` lifts the limit.
  * `retarget(port)` sends the connections opened after it to another port (a managed Redis's
  * endpoint moved to the new primary); those already open stay where they are.
  */
 import net from 'node:net'
+import { pacer, type Pacer } from './pace'
 
 export interface ThrottleProxy {
   /** `http://127.0.0.1:<port>`: connect here instead of the server. */
@@ -23,6 +26,7 @@ interface Pair {
   server: net.Socket
   /** Server bytes not yet handed to the client. */
   queue: Buffer[]
+  pace: Pacer
 }
 
 export async function throttleProxy(
@@ -32,9 +36,10 @@ export async function throttleProxy(
   let rate = bytesPerSecond
   let target = targetPort
   const pairs = new Set<Pair>()
-  const flush = (budget: number): void => {
+  const flush = (): void => {
     for (const p of pairs) {
-      let left = budget
+      const queued = p.queue.reduce((sum, b) => sum + b.length, 0)
+      let left = queued === 0 ? 0 : p.pace.take(queued)
       while (left > 0 && p.queue.length > 0) {
         const head = p.queue[0] as Buffer
         const n = Math.min(left, head.length)
@@ -47,12 +52,12 @@ export async function throttleProxy(
   }
   const server = net.createServer((client) => {
     const upstream = net.connect(target, '127.0.0.1')
-    const p: Pair = { client, server: upstream, queue: [] }
+    const p: Pair = { client, server: upstream, queue: [], pace: pacer(() => rate) }
     pairs.add(p)
     client.on('data', (d: Buffer) => upstream.write(d))
     upstream.on('data', (d: Buffer) => {
       p.queue.push(d)
-      if (rate === null) flush(Infinity)
+      if (rate === null) flush()
     })
     const end = (): void => {
       pairs.delete(p)
@@ -62,10 +67,7 @@ export async function throttleProxy(
     client.on('close', end).on('error', end)
     upstream.on('close', end).on('error', end)
   })
-  const timer = setInterval(
-    () => flush(rate === null ? Infinity : Math.ceil((rate * TICK_MS) / 1000)),
-    TICK_MS,
-  )
+  const timer = setInterval(flush, TICK_MS)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   if (address === null || typeof address === 'string') throw new Error('proxy has no port')
@@ -73,7 +75,7 @@ export async function throttleProxy(
     url: `http://127.0.0.1:${address.port}`,
     throttle: (bps) => {
       rate = bps
-      if (bps === null) flush(Infinity)
+      if (bps === null) flush()
     },
     retarget: (port) => {
       target = port
