@@ -147,6 +147,11 @@ export interface FakeConsoleRelay {
   eventStreams(): number
   /** Heartbeats written so far to a stream still talking (none while every one is silent). */
   heartbeatsSent(): number
+  /**
+   * When each of those was written (`Date.now()`, in order): a gap far longer than the interval
+   * is this process stalled (a loaded machine), which a page may rightly take for a dead stream.
+   */
+  heartbeatTimes(): readonly number[]
   close(): Promise<void>
 }
 
@@ -278,11 +283,15 @@ export async function startFakeConsoleRelay(
   const heartbeat = (): string =>
     `event: heartbeat\ndata: ${JSON.stringify({ type: 'heartbeat', at: Date.now(), everyMs: heartbeatMs })}\n\n`
   let heartbeats = 0
+  const heartbeatTimes: number[] = []
   const beating =
     heartbeatMs === undefined
       ? null
       : setInterval(() => {
-          if ([...events].some((res) => !silent.has(res))) heartbeats++
+          if ([...events].some((res) => !silent.has(res))) {
+            heartbeats++
+            heartbeatTimes.push(Date.now())
+          }
           broadcast(heartbeat())
         }, heartbeatMs)
 
@@ -698,6 +707,7 @@ export async function startFakeConsoleRelay(
     },
     eventStreams: () => events.size,
     heartbeatsSent: () => heartbeats,
+    heartbeatTimes: () => heartbeatTimes,
     async close() {
       if (beating) clearInterval(beating)
       for (const res of events) res.end()
