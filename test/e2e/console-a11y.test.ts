@@ -139,6 +139,7 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       await go('[data-testid="page-booths"]')
       await check('booths')
       await page.click('[data-testid="add-booth"]')
+      await go('[data-testid="booth-id"]')
       await check('booths, add form')
       await page.fill('[data-testid="booth-id"]', `booth-${locale.toLowerCase()}`)
       await page.click('[data-testid="create-code"]')
@@ -214,7 +215,8 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await page.locator(toggle).first().waitFor()
     expect(await outlinesSeen(page, toggle)).toEqual([expect.any(String)])
     await page.click('[data-nav="campaigns"]')
-    await page.locator(toggle).first().waitFor()
+    // The list's own toggle: the editor's is still on screen until the list replaces it.
+    await page.locator(`[data-campaign="${campaign.id}"] ${toggle}`).waitFor()
     expect(new Set(await outlinesSeen(page, toggle))).not.toContain(null)
     await context.close()
   }, 60_000)

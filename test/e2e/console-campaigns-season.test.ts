@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import { addOrganizer } from '../../relay/console/organizer-admin'
+import { UNDER_LOAD } from '../helpers/wait'
 import { axeViolations } from './axe'
 import { consoleContext, signInAlice } from './console-booths-seed'
 import { screenshot } from './browser'
@@ -81,7 +82,7 @@ describe('300 campaigns on the campaigns list', () => {
     })
     await page.goto(`${bed.relay.url}/console/#/campaigns`)
     await page.locator('[data-testid="campaign-row"]').first().waitFor()
-    await expect.poll(() => count(page), { timeout: 20_000 }).toBe('显示 300 / 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('显示 300 / 300')
     const ids = await rowIds(page)
     expect(ids.slice(0, 10).every((id) => idNumber(id) % 30 === 7)).toBe(true)
     expect(ids.slice(10, 20).every((id) => idNumber(id) % 30 === 11)).toBe(true)
@@ -89,16 +90,16 @@ describe('300 campaigns on the campaigns list', () => {
 
     // By keyboard: the search box has a name and takes full-width digits.
     await page.getByRole('searchbox', { name: '搜索活动名称' }).fill('旧展 １２ expo')
-    await expect.poll(() => rowIds(page)).toEqual(['s012'])
+    await expect.poll(() => rowIds(page), UNDER_LOAD).toEqual(['s012'])
     expect(await count(page)).toBe('显示 1 / 300')
     await page.getByRole('searchbox', { name: '搜索活动名称' }).fill('旧展')
     await page.getByLabel('状态').selectOption('ended')
-    await expect.poll(() => count(page)).toBe('显示 280 / 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('显示 280 / 300')
     expect(await page.evaluate('location.hash')).toBe(
       `#/campaigns?phase=ended&q=${encodeURIComponent('旧展')}`,
     )
     await page.reload()
-    await expect.poll(() => count(page), { timeout: 20_000 }).toBe('显示 280 / 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('显示 280 / 300')
     expect(await page.getByLabel('状态').inputValue()).toBe('ended')
     expect(await page.getByRole('searchbox', { name: '搜索活动名称' }).inputValue()).toBe('旧展')
     expect(await axeViolations(page)).toEqual([])
@@ -107,9 +108,12 @@ describe('300 campaigns on the campaigns list', () => {
     const listed = await page.evaluate('location.hash')
     const first = (await rowIds(page))[0] ?? ''
     await page.locator(`[data-campaign="${first}"] [data-testid="campaign-name"] a`).click()
-    await expect.poll(() => page.locator('[data-testid="editor-title"]').innerText()).not.toBe('')
+    // Its name, once read: until then the title says 新建活动, which would pass a wait for "any".
+    await expect
+      .poll(() => page.locator('[data-testid="editor-title"]').innerText(), UNDER_LOAD)
+      .toBe(seasonCampaign(idNumber(first)).name)
     await page.getByRole('link', { name: /全部活动/ }).click()
-    await expect.poll(() => count(page), { timeout: 20_000 }).toBe('显示 280 / 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('显示 280 / 300')
     expect(await page.evaluate('location.hash')).toBe(listed)
     expect(await page.getByLabel('状态').inputValue()).toBe('ended')
     expect(await page.getByRole('searchbox', { name: '搜索活动名称' }).inputValue()).toBe('旧展')
@@ -118,18 +122,18 @@ describe('300 campaigns on the campaigns list', () => {
     expect(new Set(listReads)).toEqual(new Set(['?view=summary']))
 
     await page.getByLabel('状态').selectOption('running')
-    await expect.poll(() => count(page)).toBe('显示 0 / 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('显示 0 / 300')
     await page.locator('[data-testid="campaign-none"]').waitFor()
     expect(await axeViolations(page)).toEqual([])
     await page.getByRole('button', { name: '清除筛选' }).click()
-    await expect.poll(() => count(page)).toBe('显示 300 / 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('显示 300 / 300')
     expect(await page.evaluate('location.hash')).toBe('#/campaigns')
   }, 90_000)
 
   it('on a phone: inside the screen, 44 px controls, axe clean (English)', async () => {
     const page = await signedIn(true, 'en')
     await page.goto(`${bed.relay.url}/console/#/campaigns?phase=not-started`)
-    await expect.poll(() => count(page), { timeout: 20_000 }).toBe('Showing 10 of 300')
+    await expect.poll(() => count(page), UNDER_LOAD).toBe('Showing 10 of 300')
     const sizes = z
       .object({ scroll: z.number(), width: z.number(), controls: z.array(z.number()) })
       .parse(
@@ -159,12 +163,12 @@ describe('300 campaigns on the campaigns list', () => {
             `[...document.querySelectorAll('[data-testid="campaign-scope"] optgroup')].map((g) => g.label)`,
           ),
         )
-    await expect.poll(groupLabels, { timeout: 20_000 }).toEqual(['进行中', '未开始', '已结束'])
+    await expect.poll(groupLabels, UNDER_LOAD).toEqual(['进行中', '未开始', '已结束'])
     await page.getByRole('searchbox', { name: '按名称搜索活动列表' }).fill('明年展 41')
-    await expect.poll(() => select.locator('option').count()).toBe(2)
+    await expect.poll(() => select.locator('option').count(), UNDER_LOAD).toBe(2)
     await select.focus()
     await page.keyboard.press('ArrowDown')
-    await expect.poll(() => select.inputValue()).toBe('s041')
+    await expect.poll(() => select.inputValue(), UNDER_LOAD).toBe('s041')
     expect(await axeViolations(page)).toEqual([])
   }, 90_000)
 })
