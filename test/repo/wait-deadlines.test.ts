@@ -1,11 +1,13 @@
-// A `vi.waitFor` left at its 1 s default passes on an idle machine and fails on a two-core CI
-// running every test file at once (a Redis round trip plus a relay write can take longer). Each
-// call in test/ is read with the TypeScript parser: it names its deadline (UNDER_LOAD from
-// test/helpers/wait.ts, or options of its own), and a deadline written as a number is 10 s or more.
+// A `vi.waitFor` or `expect.poll` left at its 1 s default passes on an idle machine and fails on
+// a two-core CI running every test file at once (a Redis round trip plus a relay write can take
+// longer). Each `vi.waitFor` in test/ is read with the TypeScript parser: it names its deadline
+// (UNDER_LOAD from test/helpers/wait.ts, or options of its own), and a deadline written as a
+// number is 10 s or more. `expect.poll` takes UNDER_LOAD's from vitest.config.ts by default.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import config from '../../vitest.config'
 import { UNDER_LOAD } from '../helpers/wait'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -64,5 +66,11 @@ describe('vi.waitFor deadlines in test/', () => {
     const files = testFiles(join(ROOT, 'test'))
     expect(files.length).toBeGreaterThan(100)
     expect(files.flatMap(tightWaits)).toEqual([])
+  })
+})
+
+describe('expect.poll deadlines in test/', () => {
+  it('the default, which most calls take, is UNDER_LOAD’s, not vitest’s 1 s', () => {
+    expect(config.test?.expect?.poll).toEqual(UNDER_LOAD)
   })
 })
