@@ -23,8 +23,9 @@ export interface TcpLink {
    */
   stall(): Promise<void>
   /**
-   * From now on what clients send passes at about `bytesPerSecond` (null: at full speed again),
-   * on the connections open now and new ones; what the other end answers is not slowed.
+   * From now on what clients send passes at about `bytesPerSecond` (null: at full speed again;
+   * 0: held until the rate changes), on the connections open now and new ones; what the other
+   * end answers is not slowed.
    */
   throttle(bytesPerSecond: number | null): void
   /** Connections accepted so far (made through the link, stalled ones included). */
