@@ -45,6 +45,13 @@ export function exportFailure(
   return 'export_failed'
 }
 
+/**
+ * Finished exports whose file the web bridge still serves: the latest ones (the Export page shows
+ * one at a time). An older one's link is answered as not found, and the page offers it again; its
+ * file stays in `<data>/exports`. A failed export is forgotten once reported.
+ */
+export const KEPT_EXPORTS = 20
+
 interface Job {
   path: string
   fileName: string
@@ -117,10 +124,30 @@ export class ExportJobs {
           `export ${exportId} failed: ${err instanceof Error ? err.message : String(err)}`,
         )
         progress('failed', last.done, last.total, errorBody(exportFailure(err)))
+        this.jobs.delete(exportId)
       })
-      .finally(() => this.running.delete(run))
+      .finally(() => {
+        this.running.delete(run)
+        this.forgetOldest()
+      })
     this.running.add(run)
     return exportId
+  }
+
+  /** How many exports are remembered (running, or finished and downloadable). */
+  size(): number {
+    return this.jobs.size
+  }
+
+  /** The oldest finished exports past KEPT_EXPORTS (a running one is never forgotten). */
+  private forgetOldest(): void {
+    let over = this.jobs.size - KEPT_EXPORTS
+    for (const [id, job] of this.jobs) {
+      if (over <= 0) return
+      if (job.state === 'running') continue
+      this.jobs.delete(id)
+      over--
+    }
   }
 
   /** A finished export's file, for the web bridge's download route. */

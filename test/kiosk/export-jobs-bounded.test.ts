@@ -1,0 +1,68 @@
+// The admin area's export jobs: each export's entry was kept for as long as the kiosk ran, so a
+// booth left up for a season (every export of every day) held one per export, for good. Now a
+// failed export is forgotten once reported, and only the latest finished ones stay downloadable;
+// an older one's link is refused as not found (the Export page then offers it again).
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openKioskDb } from '../../electron/core/db/db'
+import { ExportJobs, KEPT_EXPORTS } from '../../electron/core/export/export-jobs'
+import type { ExportProgress } from '../../shared/domain'
+import { cleanup, onCleanup, tempDir } from './helpers'
+
+afterEach(cleanup)
+
+function jobsIn(dir: string): { jobs: ExportJobs; seen: ExportProgress[] } {
+  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+  onCleanup(() => {
+    db.close()
+  })
+  const seen: ExportProgress[] = []
+  const jobs = new ExportJobs({
+    db,
+    dir,
+    now: () => Date.UTC(2026, 4, 1, 8),
+    locale: () => 'en',
+    onProgress: (p) => seen.push(p),
+    downloadUrl: (id) => `/api/export/${id}`,
+  })
+  return { jobs, seen }
+}
+
+describe('the export jobs a kiosk keeps', () => {
+  it('keeps the latest finished exports downloadable and forgets the older ones', async () => {
+    const { jobs } = jobsIn(tempDir())
+    const ids: string[] = []
+    for (let i = 0; i < KEPT_EXPORTS + 5; i++) {
+      ids.push(jobs.start('expo', 'csv'))
+      await jobs.whenIdle()
+    }
+    expect(jobs.size()).toBe(KEPT_EXPORTS)
+    for (const id of ids.slice(0, 5)) expect(jobs.file(id)).toBeNull()
+    for (const id of ids.slice(5)) expect(jobs.file(id)?.fileName).toMatch(/\.csv$/)
+  })
+
+  it('forgets a failed export once it has been reported', async () => {
+    // A file where the folder should be: every export fails (mkdir refuses).
+    const blocked = join(tempDir(), 'not-a-folder')
+    writeFileSync(blocked, '')
+    const { jobs, seen } = jobsIn(blocked)
+    for (let i = 0; i < 3; i++) {
+      jobs.start('expo', 'csv')
+      await jobs.whenIdle()
+    }
+    expect(seen.filter((p) => p.state === 'failed')).toHaveLength(3)
+    expect(jobs.size()).toBe(0)
+  })
+
+  it('never forgets an export still running', async () => {
+    const { jobs, seen } = jobsIn(tempDir())
+    const ids = Array.from({ length: KEPT_EXPORTS + 3 }, () => jobs.start('expo', 'csv'))
+    expect(jobs.size()).toBe(KEPT_EXPORTS + 3)
+    await jobs.whenIdle()
+    for (const id of ids)
+      expect(seen.some((p) => p.exportId === id && p.state === 'done')).toBe(true)
+    expect(jobs.size()).toBe(KEPT_EXPORTS)
+    expect(jobs.file(ids.at(-1) ?? '')).not.toBeNull()
+  })
+})
