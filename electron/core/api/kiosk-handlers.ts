@@ -33,7 +33,7 @@ import { applySetup, type SetupDeps } from '../config/setup'
 import { checkForm, relayHealth } from './form-connection-check'
 import { pairWithRelay } from '../config/pairing'
 import { proxyInUse } from '../net/proxy'
-import { importRoster } from '../roster/roster-apply'
+import { importRoster, preloadRosterParsers } from '../roster/roster-apply'
 
 /** The shell's start-at-login switch (same shape as electron/main/login-item.ts). */
 export interface StartAtLogin {
@@ -115,7 +115,12 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
       return ok
     },
 
-    unlockAdmin: ({ pin }) => d.auth.unlock(pin),
+    unlockAdmin: ({ pin }) => {
+      const result = d.auth.unlock(pin)
+      // A roster import may be next; a campaign the relay runs takes its roster from there.
+      if (result.ok && d.view.activeCampaign()?.managedBy !== 'relay') preloadRosterParsers()
+      return result
+    },
     lockAdmin: () => {
       d.auth.lock()
       return ok

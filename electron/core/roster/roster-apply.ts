@@ -4,6 +4,7 @@ import type { RosterImportResult } from '../../../shared/ipc'
 import { KioskError } from '../api/kiosk-error'
 import { MAX_ROSTER_FILE_BYTES } from '../../../shared/roster/roster-input'
 import type { RosterStore } from './roster-store'
+import type * as RosterImport from '../../../shared/roster/roster-import'
 
 const MAX_BYTES = MAX_ROSTER_FILE_BYTES
 
@@ -11,6 +12,30 @@ export interface RosterImportDeps {
   roster: Pick<RosterStore, 'upsertMany'>
   now: () => number
   log?: Logger
+}
+
+type RosterParsers = typeof RosterImport
+let parsers: Promise<RosterParsers> | null = null
+
+/**
+ * Loaded on first use, not at start: the parsers (exceljs above all) take longer to load than the
+ * kiosk takes to start (1.2–1.6 s on a loaded 2-core box), and most starts never import a roster.
+ * A load that failed is tried again by the next import, which reports its error.
+ */
+function rosterParsers(): Promise<RosterParsers> {
+  parsers ??= import('../../../shared/roster/roster-import').catch((err: unknown) => {
+    parsers = null
+    throw err
+  })
+  return parsers
+}
+
+/**
+ * Staff opened the admin area, where a roster import starts: the parsers load now, on a later
+ * turn (after the answer that opened it), so the first import does not wait for them.
+ */
+export function preloadRosterParsers(): void {
+  setTimeout(() => void rosterParsers().catch(() => undefined), 0)
 }
 
 export async function importRoster(
@@ -25,9 +50,7 @@ export async function importRoster(
   const data = Buffer.from(input.dataBase64, 'base64')
   if (data.length > MAX_BYTES)
     throw new KioskError('bad_input', 'dataBase64: file larger than 10 MiB')
-  // Loaded on first use: the parsers (exceljs above all) take longer to load than the kiosk
-  // takes to start, and most starts never import a roster.
-  const { parseRosterFile } = await import('../../../shared/roster/roster-import')
+  const { parseRosterFile } = await rosterParsers()
   const parsed = await parseRosterFile(input.format, data)
   // Codes and params go to the admin area, which words them; the English detail (a parser's
   // own message with its positions) only to the log.
