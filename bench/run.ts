@@ -26,6 +26,7 @@ import { benchAttendance } from './attendance'
 import { benchSaturation } from './saturation'
 import { benchCampaignSync } from './campaign-sync'
 import { benchKioskScreen } from './kiosk-screen'
+import { benchKioskLongDay } from './kiosk-long-day'
 import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
 import { benchRosterLink } from './roster-link'
@@ -81,6 +82,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['screen-wall', benchScreenWall],
   ['screen-tv', benchScreenLongRun],
   ['kiosk-screen', benchKioskScreen],
+  ['kiosk-day', benchKioskLongDay],
   ['tickets', benchTicketBudget],
   ['erasure', benchErasure],
   ['season', benchSeason],

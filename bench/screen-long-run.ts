@@ -33,14 +33,14 @@ const metricsSchema = z.object({
   metrics: z.array(z.object({ name: z.string(), value: z.number() })),
 })
 
-interface Sample {
+export interface Sample {
   heapMb: number
   nodes: number
   listeners: number
 }
 
 /** The page's JS heap (MB), DOM nodes and event listeners after two forced collections. */
-async function sample(page: Page): Promise<Sample> {
+export async function sample(page: Page): Promise<Sample> {
   const cdp = await page.context().newCDPSession(page)
   try {
     await cdp.send('HeapProfiler.collectGarbage')
