@@ -5,11 +5,9 @@
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { openKioskDb } from '../../electron/core/db/db'
 import type * as ExportModule from '../../electron/core/export/export'
-import { ExportJobs } from '../../electron/core/export/export-jobs'
 import type { ExportProgress } from '../../shared/domain'
-import { cleanup, onCleanup, tempDir, waitFor } from './helpers'
+import { cleanup, exportJobsIn, tempDir, waitFor } from './helpers'
 
 const refusal: { error: Error | null } = { error: null }
 
@@ -34,18 +32,7 @@ const systemError = (code: string): Error =>
   Object.assign(new Error(`${code}: refused, write`), { code, syscall: 'write' })
 
 async function failedWith(dir: string): Promise<ExportProgress> {
-  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
-  onCleanup(() => {
-    db.close()
-  })
-  const seen: ExportProgress[] = []
-  const jobs = new ExportJobs({
-    db,
-    dir,
-    now: () => Date.UTC(2026, 4, 1, 8),
-    locale: () => 'zh-CN',
-    onProgress: (p) => seen.push(p),
-  })
+  const { jobs, seen } = exportJobsIn(dir)
   jobs.start('expo', 'csv')
   await jobs.whenIdle()
   return waitFor(() => seen.find((p) => p.state === 'failed'), 'export failed')

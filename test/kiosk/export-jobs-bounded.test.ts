@@ -5,29 +5,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openKioskDb } from '../../electron/core/db/db'
-import { ExportJobs, KEPT_EXPORTS } from '../../electron/core/export/export-jobs'
-import type { ExportProgress } from '../../shared/domain'
-import { cleanup, onCleanup, tempDir } from './helpers'
+import { KEPT_EXPORTS } from '../../electron/core/export/export-jobs'
+import { cleanup, exportJobsIn, tempDir } from './helpers'
 
 afterEach(cleanup)
 
-function jobsIn(dir: string): { jobs: ExportJobs; seen: ExportProgress[] } {
-  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
-  onCleanup(() => {
-    db.close()
-  })
-  const seen: ExportProgress[] = []
-  const jobs = new ExportJobs({
-    db,
-    dir,
-    now: () => Date.UTC(2026, 4, 1, 8),
-    locale: () => 'en',
-    onProgress: (p) => seen.push(p),
-    downloadUrl: (id) => `/api/export/${id}`,
-  })
-  return { jobs, seen }
-}
+const jobsIn = (dir: string) =>
+  exportJobsIn(dir, { locale: () => 'en', downloadUrl: (id) => `/api/export/${id}` })
 
 describe('the export jobs a kiosk keeps', () => {
   it('keeps the latest finished exports downloadable and forgets the older ones', async () => {

@@ -3,29 +3,15 @@
 // in a file's name: a campaign named in emoji or rare (4-byte) characters made the export fail
 // with ENAMETOOLONG ("export failed, retry"), however often staff retried.
 import { existsSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openKioskDb } from '../../electron/core/db/db'
-import { ExportJobs } from '../../electron/core/export/export-jobs'
 import type { ExportProgress, Locale } from '../../shared/domain'
-import { cleanup, onCleanup, tempDir, waitFor } from './helpers'
+import { cleanup, exportJobsIn, tempDir, waitFor } from './helpers'
 
 afterEach(cleanup)
 
 async function exported(name: string, locale: Locale): Promise<ExportProgress> {
-  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
-  onCleanup(() => {
-    db.close()
-  })
-  const seen: ExportProgress[] = []
-  const jobs = new ExportJobs({
-    db,
-    dir: tempDir(),
-    now: () => Date.UTC(2026, 4, 1, 8),
-    locale: () => locale,
-    campaignName: () => name,
-    onProgress: (p) => seen.push(p),
-  })
+  const { jobs, seen } = exportJobsIn(tempDir(), { locale: () => locale, campaignName: () => name })
   jobs.start('expo', 'xlsx')
   await jobs.whenIdle()
   return waitFor(() => seen.find((p) => p.state !== 'running'), 'export over')

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server'
-import type { Campaign } from '../../shared/domain'
+import type { Campaign, ExportProgress } from '../../shared/domain'
 import {
   createKioskCore,
   type KioskCore,
@@ -18,6 +18,7 @@ import { defaultSettings, saveSettings, type Settings } from '../../electron/cor
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { MemoryVault, type SecretVault } from '../../electron/core/config/vault'
 import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
+import { ExportJobs, type ExportJobsOptions } from '../../electron/core/export/export-jobs'
 
 const cleanups: Array<() => Promise<void> | void> = []
 
@@ -345,4 +346,28 @@ export function attendanceDb(rows: number, openid = (i: number) => `o-${i}`): Ki
     for (let i = 0; i < rows; i++) insert.run(`ev-${i}`, openid(i), i + 1)
   })()
   return db
+}
+
+/**
+ * The admin area's export jobs on a fresh kiosk database, writing into `dir` (1 May 2026, 08:00
+ * UTC; Chinese unless `o` says otherwise), every progress event kept in `seen`.
+ */
+export function exportJobsIn(
+  dir: string,
+  o: Partial<Omit<ExportJobsOptions, 'db' | 'dir' | 'onProgress'>> = {},
+): { jobs: ExportJobs; seen: ExportProgress[] } {
+  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+  onCleanup(() => {
+    db.close()
+  })
+  const seen: ExportProgress[] = []
+  const jobs = new ExportJobs({
+    db,
+    dir,
+    now: () => Date.UTC(2026, 4, 1, 8),
+    locale: () => 'zh-CN',
+    onProgress: (p) => seen.push(p),
+    ...o,
+  })
+  return { jobs, seen }
 }
