@@ -215,6 +215,46 @@ describe('ScreenFeed', () => {
     feed.stop()
   })
 
+  // Two erasures in a row (the organizer erasing two guests): two reads of the snapshot at once,
+  // whose answers may come back in either order. The older one (still naming the second guest)
+  // landing last put that guest's tile back on the wall for good.
+  it('snapshots read at once: an older answer landing after a newer one is not shown', async () => {
+    vi.useFakeTimers()
+    FakeEventSource.made = []
+    FakeEventSource.behaviour = 'open'
+    vi.stubGlobal('EventSource', FakeEventSource)
+    const guest = { number: 2, name: '李雷', at: 0 }
+    const answers: Array<(s: WallSnapshot) => void> = []
+    vi.stubGlobal(
+      'fetch',
+      () =>
+        new Promise<Response>((resolve) =>
+          answers.push((s) => resolve(new Response(JSON.stringify(s), { status: 200 }))),
+        ),
+    )
+    const shown: WallSnapshot[] = []
+    const feed = new ScreenFeed(
+      { campaignId: 'c1', key: 'k', watchMs: 10 },
+      { snapshot: (s) => shown.push(s), event: () => {}, state: () => {} },
+    )
+    feed.start()
+    await vi.advanceTimersByTimeAsync(0)
+    answers.shift()?.({ ...snapshot, count: 2, recent: [guest] })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(shown.map((s) => s.recent.length)).toEqual([1])
+    FakeEventSource.made[0]?.emit('message', { type: 'erasure' })
+    FakeEventSource.made[0]?.emit('message', { type: 'erasure' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(answers).toHaveLength(2)
+    const [older, newer] = answers
+    newer?.({ ...snapshot, count: 2, recent: [] })
+    await vi.advanceTimersByTimeAsync(0)
+    older?.({ ...snapshot, count: 2, recent: [guest] })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(shown.map((s) => s.recent.length)).toEqual([1, 0])
+    feed.stop()
+  })
+
   it('a rotated key: the screen keeps saying so while it checks again, never the stale wall', async () => {
     let status = 200
     const { feed, fetches, states } = setup(() => status)

@@ -106,6 +106,11 @@ export class ScreenFeed {
   private refused = false
   /** Whether a snapshot was handed on since `start()`. */
   private delivered = false
+  /**
+   * Snapshot reads asked for: only the newest one's answer is shown. Two erasures in a row ask
+   * twice at once, and the older answer, landing last, would put an erased tile back.
+   */
+  private reads = 0
 
   constructor(
     private readonly opts: FeedOptions,
@@ -196,6 +201,7 @@ export class ScreenFeed {
   }
 
   private async catchUp(gen: number): Promise<void> {
+    const read = ++this.reads
     try {
       const res = await this.get('wall')
       if (gen !== this.generation) return
@@ -203,6 +209,8 @@ export class ScreenFeed {
       if (!res.ok) throw new Error(`snapshot ${res.status}`)
       const s = wallSnapshotSchema.safeParse(await res.json())
       if (!s.success) throw new Error('bad snapshot')
+      // A newer read is on its way: this answer may be from before an erasure it follows.
+      if (read !== this.reads) return
       this.attempt = 0
       this.refused = false
       const first = !this.delivered
@@ -210,7 +218,8 @@ export class ScreenFeed {
       this.on.snapshot(s.data, { relayNow: relayClock(res), first })
       this.on.state('live')
     } catch {
-      if (gen !== this.generation) return
+      // A newer read answers for the stream (and retries itself if it fails).
+      if (gen !== this.generation || read !== this.reads) return
       this.source?.close()
       this.source = null
       void this.retry(gen)
