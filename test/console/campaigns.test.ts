@@ -10,6 +10,7 @@ import { createConsoleApi } from '../../console/src/api/client'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import { ROSTER_CONTENT_TYPES } from '../../console/src/api/campaign-contract'
 import { checkDraft, draftOf, newDraft } from '../../console/src/campaigns/campaign-form'
+import { keepDraft } from '../../console/src/campaigns/saved-draft'
 import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
 import RosterPanel from '../../console/src/components/RosterPanel.vue'
 import { parsePage, parseSub } from '../../console/src/composables/use-route'
@@ -743,6 +744,32 @@ describe('booth assignment', () => {
     expect(fake.api.updateCampaign.mock.calls[0]?.[1].name).toBe('春季展（改）')
     // Only this organizer's own change is made: hall-b joins; hall-a and hall-c stay put.
     expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-expo', '"hall-b@"']])
+    sessionStorage.clear()
+  })
+
+  // Edits kept by a console from before `seen` (a tab open across the update) hold only the
+  // booths ticked: restored, those are the form's booths, as they were before.
+  it('edits kept without where each booth was restore their booths as kept', async () => {
+    sessionStorage.clear()
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-other' }),
+      makeKiosk({ id: 'hall-b', campaignId: null }),
+      makeKiosk({ id: 'hall-c', campaignId: 'c-expo' }),
+    ])
+    const draft = { ...draftOf(makeCampaign({ id: 'c-expo' })), name: '春季展（改）' }
+    keepDraft('alice', 'c-expo', { etag: '"7"', draft, booths: ['hall-a', 'hall-b'] })
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    useSessionStore().info = { name: 'alice', expiresAt: Date.now() + 3_600_000 }
+    await flushPromises()
+    await wrapper.get('[data-testid="draft-restore"]').trigger('click')
+    await flushPromises()
+    const ticked = (id: string) =>
+      (wrapper.get(`[data-booth="${id}"]`).element as HTMLInputElement).checked
+    expect([ticked('hall-a'), ticked('hall-b'), ticked('hall-c')]).toEqual([true, true, false])
+    expect((wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).value).toBe(
+      '春季展（改）',
+    )
     sessionStorage.clear()
   })
 
