@@ -248,6 +248,16 @@ describe('a booth behind the venue’s HTTP proxy', () => {
       20_000,
     )
     expect(core.status().api.lastError).toEqual({ code: 'proxy_refused', params: { status: 407 } })
+    // So does the booth's permanent fallback code, asked of the relay through the same proxy.
+    await waitFor(
+      () => core.fallback.status().lastError?.code === 'proxy_refused',
+      'the fallback code request’s refusal',
+      20_000,
+    )
+    expect(core.fallback.status().lastError).toEqual({
+      code: 'proxy_refused',
+      params: { status: 407 },
+    })
     await core.call('unlockAdmin', { pin: TEST_PIN })
     const check = kioskMethods.testConnection.output.parse(
       await core.call('testConnection', undefined),
@@ -293,6 +303,15 @@ describe('a booth behind the venue’s HTTP proxy', () => {
       20_000,
     )
     expect(core.status().api.lastError).toEqual({
+      code: 'proxy_invalid',
+      params: { setting: 'HTTP_PROXY' },
+    })
+    await waitFor(
+      () => core.fallback.status().lastError?.code === 'proxy_invalid',
+      'the fallback code request’s setting fault',
+      20_000,
+    )
+    expect(core.fallback.status().lastError).toEqual({
       code: 'proxy_invalid',
       params: { setting: 'HTTP_PROXY' },
     })

@@ -12,7 +12,7 @@ import { buildQrCreateBody, WechatClient } from '../../../shared/wechat'
 import { relayTarget, type RelayTarget } from './ticket-sources'
 import { relayHttpUrl } from '../config/relay-url'
 import type { Settings } from '../config/settings'
-import { TicketSourceError } from './ticket-source'
+import { proxySourceError, TicketSourceError } from './ticket-source'
 import { toSourceError } from './ticket-source-direct'
 import { errorFromRelay, relayBody } from './ticket-source-proxy'
 import type { SecretVault } from '../config/vault'
@@ -78,7 +78,11 @@ function proxyFallbackSource(
           signal: AbortSignal.timeout(timeoutMs),
         })
       } catch (err) {
-        throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+        // The venue's proxy stopping it is the proxy's fault, as for the ticket proxy's codes.
+        throw (
+          proxySourceError(err) ??
+          new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+        )
       }
       const body = await relayBody(res)
       if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
