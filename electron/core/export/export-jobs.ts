@@ -128,6 +128,9 @@ export class ExportJobs {
       })
       .finally(() => {
         this.running.delete(run)
+        // Last in the map, which `forgetOldest` reads from its start: the exports kept are those
+        // finished last, not started last (a long export started first is the one just waited on).
+        if (this.jobs.delete(exportId)) this.jobs.set(exportId, job)
         this.forgetOldest()
       })
     this.running.add(run)
@@ -139,7 +142,10 @@ export class ExportJobs {
     return this.jobs.size
   }
 
-  /** The oldest finished exports past KEPT_EXPORTS (a running one is never forgotten). */
+  /**
+   * The exports finished longest ago past KEPT_EXPORTS (a running one is never forgotten, the one
+   * just finished never by its own finish).
+   */
   private forgetOldest(): void {
     let over = this.jobs.size - KEPT_EXPORTS
     for (const [id, job] of this.jobs) {
