@@ -73,4 +73,16 @@ describe('expect.poll deadlines in test/', () => {
   it('the default, which most calls take, is UNDER_LOAD’s, not vitest’s 1 s', () => {
     expect(config.test?.expect?.poll).toEqual(UNDER_LOAD)
   })
+
+  it('vitest applies it: a call naming no deadline is still polling after 1 s', async () => {
+    // Under vitest's own default this gives up (and fails) at 1 s: a setting vitest no longer
+    // reads, or one moved where it does not look, fails here rather than on a loaded CI.
+    const start = performance.now()
+    await expect.poll(() => performance.now() - start >= 1500).toBe(true)
+  })
+
+  it('a failing poll gives up before a test with the default timeout does', () => {
+    // Else it is reported as "Test timed out", not as what it waited for.
+    expect(UNDER_LOAD.timeout).toBeLessThan(config.test?.testTimeout ?? 5_000)
+  })
 })
