@@ -86,8 +86,13 @@ export async function benchKioskLongDay(quick: boolean): Promise<Results> {
       }),
       'kiosk.day.heap-growth-per-1000-scans-second-half': entry(per1000, 'KB', {
         goal: '< 100 KB',
-        met: per1000 < 100,
-        note: `scan ${midAt} → scan ${scans}: past the queue's ${SEEN_LIMIT} remembered ids (what a leak would add)`,
+        // Quick mode's second half is inside the queue's id memory's fill: it reads high by
+        // design, so the goal is not judged on it.
+        ...(midAt < SEEN_LIMIT ? {} : { met: per1000 < 100 }),
+        note:
+          midAt < SEEN_LIMIT
+            ? `scan ${midAt} → scan ${scans}: inside the queue's ${SEEN_LIMIT} remembered ids' fill (quick: the goal is not judged; the full run's is)`
+            : `scan ${midAt} → scan ${scans}: past the queue's ${SEEN_LIMIT} remembered ids (what a leak would add)`,
       }),
       'kiosk.day.nodes-start': entry(first.nodes, 'nodes'),
       'kiosk.day.nodes-end': entry(last.nodes, 'nodes', {
