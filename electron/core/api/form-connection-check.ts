@@ -22,7 +22,7 @@ import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
 import { openRelaySocket, signInAnswer, untrustedCertificate } from '../scans/relay-socket'
-import { netFetch, proxyRefusal, proxySettingFault } from '../net/proxy'
+import { netFetch, proxyFault } from '../net/proxy'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -222,12 +222,11 @@ export async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<C
     })
     await res.body?.cancel()
   } catch (err) {
-    const refusedBy = proxyRefusal(err)
-    if (refusedBy !== null)
-      return { ok: false, ...errorBody('proxy_refused', { status: refusedBy }) }
-    const badProxy = proxySettingFault(err)
-    if (badProxy !== null)
-      return { ok: false, ...errorBody('proxy_invalid', { setting: badProxy.setting }) }
+    const fault = proxyFault(err)
+    if (fault?.code === 'proxy_refused')
+      return { ok: false, ...errorBody('proxy_refused', fault.params) }
+    if (fault?.code === 'proxy_invalid')
+      return { ok: false, ...errorBody('proxy_invalid', fault.params) }
     return { ok: false, ...errorBody(untrustedCertificate(err) ? 'tls_untrusted' : 'unreachable') }
   }
   const status = res.status

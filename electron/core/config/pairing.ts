@@ -31,7 +31,7 @@ import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
 import type { SecretVault } from './vault'
 import { causes, errorCode } from '../../../shared/error-code'
-import { netFetch, proxyRefusal, proxySettingFault } from '../net/proxy'
+import { netFetch, proxyFault } from '../net/proxy'
 
 /** As long as a ticket request through the relay may take (ticket-source-proxy.ts). */
 export const PAIR_TIMEOUT_MS = 10_000
@@ -83,18 +83,21 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
         'relay_timeout',
         `the relay did not answer within ${Math.round(timeoutMs / 1000)} s; if it used the code meanwhile, ask the organizer for a new one`,
       )
-    const refusedBy = proxyRefusal(err)
-    if (refusedBy !== null)
+    const fault = proxyFault(err)
+    if (fault?.code === 'proxy_refused') {
+      const refusedBy = fault.params.status
       throw new KioskError(
         'relay_proxy_refused',
         `the network's proxy refused to pass the request on to ${o.relayUrl} (HTTP ${refusedBy}${refusedBy === 407 ? ': it wants a user name and password in HTTPS_PROXY' : ''}); the code was not sent`,
-        { status: refusedBy },
+        fault.params,
       )
-    const badProxy = proxySettingFault(err)
-    if (badProxy !== null)
-      throw new KioskError('relay_proxy_invalid', `${badProxy.message}; the code was not sent`, {
-        setting: badProxy.setting,
-      })
+    }
+    if (fault?.code === 'proxy_invalid')
+      throw new KioskError(
+        'relay_proxy_invalid',
+        `${fault.message}; the code was not sent`,
+        fault.params,
+      )
     // A portal or a TLS-inspecting proxy answering the relay's https: the address may be right.
     if (untrustedCertificate(err))
       throw new KioskError(

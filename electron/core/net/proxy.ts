@@ -185,13 +185,16 @@ export function proxyRefusal(err: unknown): number | null {
  */
 export type ProxyFault =
   | { code: 'proxy_refused'; params: { status: number } }
-  | { code: 'proxy_invalid'; params: { setting: string } }
+  /** `message`: the setting's fault, as `ProxySettingError` says it. */
+  | { code: 'proxy_invalid'; params: { setting: string }; message: string }
 
 export function proxyFault(err: unknown): ProxyFault | null {
   const status = proxyRefusal(err)
   if (status !== null) return { code: 'proxy_refused', params: { status } }
   const badProxy = proxySettingFault(err)
-  return badProxy === null ? null : { code: 'proxy_invalid', params: { setting: badProxy.setting } }
+  return badProxy === null
+    ? null
+    : { code: 'proxy_invalid', params: { setting: badProxy.setting }, message: badProxy.message }
 }
 
 /**
