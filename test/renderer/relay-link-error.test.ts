@@ -201,3 +201,35 @@ describe('diagnostics: the HTTP proxy the relay is reached through', () => {
     shown.unmount()
   })
 })
+
+describe('diagnostics: the ticket API row names what the status corner names', () => {
+  it('a relay with no AppID, a booth it makes no codes for, a refused AppSecret or IP: not "relay proxy unreachable", in zh-CN and English', async () => {
+    const faults: Array<[KioskStatus['api']['source'], ErrorBody]> = [
+      ['proxy', { code: 'proxy_disabled', params: {} }],
+      ['proxy', { code: 'proxy_not_allowed', params: {} }],
+      ['proxy', { code: 'bad_credentials', params: { errcode: 40125 } }],
+      ['direct', { code: 'ip_not_allowed', params: { errcode: 40164 } }],
+    ]
+    for (const [source, lastError] of faults) {
+      const status = makeStatus({ api: { state: 'down', source, lastError } })
+      const fake = createFakeKioskApi()
+      const base = await fake.api.getDiagnostics()
+      fake.api.getDiagnostics.mockResolvedValue({ ...base, status })
+      const page = mountWith(DiagnosticsPage, fake.api)
+      await flushPromises()
+      const shown = mountWith(StatusCorner, createFakeKioskApi().api, {
+        props: { status, now: NOW, demo: false },
+      })
+      for (const locale of ['zh-CN', 'en'] as const) {
+        page.i18n.global.locale.value = locale
+        shown.i18n.global.locale.value = locale
+        await flushPromises()
+        const row = page.wrapper.get('[data-fact="api"]').text()
+        expect(row, `${lastError.code} (${locale})`).toBe(
+          shown.wrapper.get('[data-testid="status-api"]').text(),
+        )
+        expect(row).not.toMatch(/无法访问|unreachable/i)
+      }
+    }
+  })
+})

@@ -67,6 +67,31 @@ export function apiState(status: KioskStatus): KioskStatus['api']['state'] {
   return state
 }
 
+/**
+ * The ticket API's state in words, as the status corner and Diagnostics show it. Reachable but
+ * switched off (the relay has no AppID/AppSecret, or makes no codes for this booth), or WeChat
+ * refusing the AppSecret (reset in the WeChat admin mid-event) or the caller's IP (40164, off the
+ * account's IP allow-list): not "cannot be reached", which sends staff to the Wi-Fi. Who fixes it
+ * differs: staff here (or the organizer in the WeChat admin), the relay's admin there. Unknown
+ * with no campaign (`idle`) is no fault: no code is asked for until one is assigned.
+ */
+export function apiStateText(
+  status: KioskStatus,
+  t: (key: string, params?: Record<string, unknown>) => string,
+  idle = false,
+): string {
+  const { source, lastError } = status.api
+  const state = apiState(status)
+  const failed = state !== 'ok' ? lastError?.code : undefined
+  if (failed === 'proxy_disabled') return t('status.proxyDisabled')
+  if (failed === 'proxy_not_allowed') return t('status.proxyNotAllowed')
+  if (failed === 'bad_credentials') return t(`status.badCredentials.${source}`)
+  if (failed === 'ip_not_allowed') return t(`status.ipNotAllowed.${source}`)
+  return t(`status.api.${state === 'unknown' && idle ? 'idle' : state}`, {
+    source: t(`status.source.${source}`),
+  })
+}
+
 export function apiLevel(status: KioskStatus): Level {
   switch (apiState(status)) {
     case 'ok':
