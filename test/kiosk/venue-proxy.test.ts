@@ -27,8 +27,12 @@ afterEach(async () => {
 
 const RELAY_NAME = 'relay.venue.test'
 
-/** A CONNECT proxy; with `credentials` it answers 407 to a tunnel without them. */
-async function startProxy(relayPort: number, o: { credentials?: string } = {}) {
+/**
+ * A CONNECT proxy; with `credentials` it answers 407 to a tunnel without them. With `blockPage`
+ * it is a venue's filtering proxy: "200 Connection Established", then that page in reply to the
+ * booth's first bytes (its TLS hello), where the relay's certificate should be.
+ */
+async function startProxy(relayPort: number, o: { credentials?: string; blockPage?: string } = {}) {
   const tunnels: string[] = []
   let refused = 0
   const open = new Set<Socket>()
@@ -50,6 +54,12 @@ async function startProxy(relayPort: number, o: { credentials?: string } = {}) {
     }
     const [host, port] = (req.url ?? '').split(':')
     tunnels.push(`${host}:${port}`)
+    if (o.blockPage !== undefined) {
+      const page = o.blockPage
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      client.once('data', () => client.end(page))
+      return
+    }
     // The venue's proxy knows the relay's name; anything else it cannot reach.
     if (host !== RELAY_NAME) {
       client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
@@ -326,6 +336,27 @@ describe('a booth behind the venue’s HTTP proxy', () => {
     })
     const paired = await pairOverHttps(core)
     expect(paired).toEqual({ code: 'relay_proxy_invalid', params: { setting: 'HTTPS_PROXY' } })
+  })
+
+  it('a proxy that opens the tunnel and then answers the TLS handshake with its own page: tls_untrusted (the network intercepts), not "unreachable"', async () => {
+    const p = await startPlatform()
+    const proxy = await startProxy(Number(new URL(p.relay.url).port), {
+      blockPage:
+        'HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>Blocked by the venue policy</html>',
+    })
+    vi.stubEnv('HTTPS_PROXY', `http://${proxy.address}`)
+    const { core } = await kioskOn(p, { relayUrl: `https://${RELAY_NAME}` })
+    await waitFor(
+      () => core.status().relay.lastError?.code === 'tls_untrusted',
+      'the link’s failure named as the network intercepting it',
+    )
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toMatchObject({ ok: false, code: 'tls_untrusted' })
+    expect(await pairOverHttps(core)).toEqual({ code: 'relay_tls_untrusted', params: {} })
+    expect(proxy.tunnels()).toBeGreaterThan(0)
   })
 
   it('NO_PROXY and loopback go direct: the proxy sees no tunnel', async () => {

@@ -100,9 +100,32 @@ const UNTRUSTED_CERTIFICATE = new Set([
   'CERT_REVOKED',
 ])
 
-/** A TLS handshake (ws's, or fetch's in a `cause`) refused the certificate it was shown. */
+/**
+ * OpenSSL's codes for a handshake answered with something that is not TLS at all: a captive
+ * portal's or a filtering proxy's own page (after its "200 Connection Established"), sent where
+ * the relay's certificate should be (fetch's code; a socket's write says EPROTO with OpenSSL's
+ * reason). Said as the untrusted certificate is: the network answered in the relay's place.
+ */
+const NOT_TLS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_HTTP_REQUEST',
+])
+const NOT_TLS_REASON =
+  /\b(wrong version number|packet length too long|record layer failure|http request)\b/
+
+/**
+ * A TLS handshake (ws's, or fetch's in a `cause`) refused the certificate it was shown, or was
+ * answered with something that is not TLS: either way, most often the network in the relay's
+ * place.
+ */
 export function untrustedCertificate(err: unknown): boolean {
-  for (const e of causes(err)) if (UNTRUSTED_CERTIFICATE.has(errorCode(e) ?? '')) return true
+  for (const e of causes(err)) {
+    const code = errorCode(e) ?? ''
+    if (UNTRUSTED_CERTIFICATE.has(code) || NOT_TLS.has(code)) return true
+    if (code === 'EPROTO' && NOT_TLS_REASON.test(e.message)) return true
+  }
   return false
 }
 
