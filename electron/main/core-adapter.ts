@@ -2,8 +2,11 @@
  * The one place the shell meets the kiosk core (electron/core, plain Node). If the core's API
  * moves, this file is what changes: the rest of the shell sees only `ShellCore`.
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Greeting } from '../../shared/domain'
 import type { KioskEventName } from '../../shared/ipc'
+import { CLEARING_MARKER } from '../core/clear-booth'
 import { ConfigFileError } from '../core/config/json-file'
 import { UsageError } from '../core/config/provisioning-args'
 import type { KioskCall } from '../core/api/kiosk-api'
@@ -111,9 +114,14 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
   }
 }
 
-/** Whether this start will run the demo (nothing configured and no provisioning flags). */
+/**
+ * Whether this start will run the demo (nothing configured and no provisioning flags). Read
+ * before the runtime takes the folder: a clear cut short (clear-booth.ts) is finished by the
+ * runtime before the core reads anything, so its settings, still on disk, are not this start's.
+ */
 export function willRunDemo(dataDir: string, provisioning: Provisioning | null): boolean {
   if (provisioning) return false
+  if (existsSync(join(dataDir, CLEARING_MARKER))) return true
   try {
     const settings = loadSettings(dataDir)
     return settings === null || settings.demo

@@ -11,7 +11,10 @@ import {
 import { findSqliteBinding } from '../../electron/main/native-binding'
 import { createDisplayAwake } from '../../electron/main/power'
 import { parseWebArgs } from '../../electron/core/cli/cli-web'
-import { dataDirFrom, parseLaunchArgs } from '../../electron/main/core-adapter'
+import { dataDirFrom, parseLaunchArgs, willRunDemo } from '../../electron/main/core-adapter'
+import { CLEARING_MARKER } from '../../electron/core/clear-booth'
+import { writeJsonFile } from '../../electron/core/config/json-file'
+import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { claimSingleInstance } from '../../electron/main/single-instance'
 
 describe('single instance', () => {
@@ -257,5 +260,29 @@ describe('command line', () => {
     expect(dataDirFrom(null, '/home/u/.config/ScanDesk/kiosk', env)).toBe('/srv/kiosk')
     expect(dataDirFrom('/data/here', '/fallback', env)).toBe('/data/here')
     expect(dataDirFrom(undefined, '/fallback', {})).toBe('/fallback')
+  })
+})
+
+describe('whether this start runs the demo', () => {
+  let dataDir: string
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-demo-'))
+  })
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('a configured booth does not; one whose clear was cut short does (its settings are going)', () => {
+    saveSettings(dataDir, { ...defaultSettings(), kioskId: 'booth-7', demo: false })
+    expect(willRunDemo(dataDir, null)).toBe(false)
+    // `kiosk clear` killed before settings.json went: the runtime finishes the clear before the
+    // core reads anything, so this start is a first start (the demo), not the old booth's.
+    writeJsonFile(join(dataDir, CLEARING_MARKER), { version: 1, since: 1 })
+    expect(willRunDemo(dataDir, null)).toBe(true)
+    expect(
+      willRunDemo(dataDir, {
+        relayUrl: 'https://relay.example',
+        kioskId: 'b',
+        ticketSource: 'proxy',
+      }),
+    ).toBe(false)
   })
 })
