@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { isJsonTemporary, syncFolder, whileHeld, writeJsonFile } from './config/json-file'
 import { errorCode } from '../../shared/error-code'
+import { LOCK_FILE, OWNER_FILE } from '../../shared/server/folder-lock'
 import { DEMO_KIOSK_ID } from './demo'
 import { atRisk, type BoothDataAtRiskCounts } from '../../shared/ipc'
 
@@ -156,6 +157,12 @@ export interface BoothCleared {
   removed: string[]
   /** What the staff confirmed losing (all zero: nothing was at risk). */
   lost: BoothDataAtRisk
+  /**
+   * What is still in the data folder and not the kiosk's to remove (an export `--out` saved
+   * there, a hand copy of kiosk.db, a folder: `name/`), sorted; the folder's lock is not named.
+   * Kept, as the clear cannot know what they are, and named so nothing is left unseen.
+   */
+  left: string[]
 }
 
 /**
@@ -195,7 +202,15 @@ export function clearBooth(dataDir: string, o: ClearOptions): BoothCleared {
   }
   rmSync(join(dataDir, CLEARING_MARKER), { force: true })
   syncFolder(dataDir)
-  return { removed, lost: risk }
+  return { removed, lost: risk, left: leftIn(dataDir) }
+}
+
+/** The data folder's entries a clear did not remove, but for the folder's lock (its caller's). */
+function leftIn(dataDir: string): string[] {
+  return readdirSync(dataDir, { withFileTypes: true })
+    .filter((e) => e.name !== LOCK_FILE && e.name !== OWNER_FILE)
+    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+    .sort()
 }
 
 /** Removes `file`; on Windows a scanner or the indexer holding it for a moment is waited out. */

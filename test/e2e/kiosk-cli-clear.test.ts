@@ -5,7 +5,7 @@
  * confirmed, nothing of the guests or the secrets is left in the folder or the logs, and the
  * next start is a first start that prints a new admin PIN; refused while a kiosk runs on it.
  */
-import { readdirSync } from 'node:fs'
+import { readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { boothFolder, found, snapshot as files } from '../kiosk/booth-folder'
@@ -39,13 +39,23 @@ describe('kiosk clear', () => {
     // Only the folder's lock file, which the command takes before it looks, is new.
     expect(files(dataDir)).toEqual({ ...before, 'scandesk.lock': '' })
 
+    // Files that are not the kiosk's (an export saved there with --out, a hand copy of the
+    // database): kept, but named, so the laptop does not go back with them unseen.
+    writeFileSync(join(dataDir, 'day-1.xlsx'), 'sheet')
+    writeFileSync(join(dataDir, 'kiosk.db.bak'), 'copy')
     const done = await clear(['--data', dataDir, '--logs', logs, '--confirm-loss'])
     expect(done.code, done.stderr).toBe(0)
     expect(done.stdout).toContain(`Cleared the booth in ${dataDir}`)
     expect(done.stdout).toContain('Its next start is a first start, which shows a new admin PIN.')
+    expect(done.stdout).toContain(`${dataDir} 里还留有 2 个不属于签到程序的文件`)
+    expect(done.stdout).toContain(
+      `2 files not the kiosk's were left in ${dataDir}, not removed: delete them yourself if they hold guests' data:\n  day-1.xlsx\n  kiosk.db.bak\n`,
+    )
     expect(found([dataDir, logs])).toEqual([])
-    // The lock file alone: it is never removed (shared/server/folder-lock.ts).
-    expect(readdirSync(dataDir)).toEqual(['scandesk.lock'])
+    // Those and the lock file: it is never removed (shared/server/folder-lock.ts).
+    expect(readdirSync(dataDir).sort()).toEqual(['day-1.xlsx', 'kiosk.db.bak', 'scandesk.lock'])
+    rmSync(join(dataDir, 'day-1.xlsx'))
+    rmSync(join(dataDir, 'kiosk.db.bak'))
     expect(readdirSync(logs)).toEqual([])
 
     // The next start is a first start: it prints a new admin PIN.

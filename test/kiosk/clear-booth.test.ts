@@ -5,7 +5,7 @@
  * booth holds refuses the clear, changing nothing, until the loss is confirmed; a crash midway
  * leaves a marker a restart finishes the clear from, before anything reads the folder.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -14,6 +14,7 @@ import {
   CLEARING_MARKER,
   clearBooth,
 } from '../../electron/core/clear-booth'
+import { LOCK_FILE, OWNER_FILE } from '../../shared/server/folder-lock'
 import { loadSettings } from '../../electron/core/config/settings'
 import { openFileKeyVault } from '../../electron/core/config/vault'
 import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
@@ -39,6 +40,7 @@ describe('clearing a booth', () => {
     expect(readdirSync(logs)).toEqual([])
     expect(loadSettings(dataDir)).toBeNull()
     expect(cleared.lost).toEqual({ unsentBindings: 1, localOnlyCheckIns: 1 })
+    expect(cleared.left).toEqual([])
     expect(cleared.removed.map((f) => f.slice(dirname(dataDir).length + 1))).toEqual([
       'kiosk/vault.json',
       'kiosk/vault.key',
@@ -52,6 +54,24 @@ describe('clearing a booth', () => {
       'logs/main.log',
       'logs/main.log.1',
     ])
+  })
+
+  it('names, and keeps, the files it does not know that are still in the folder', () => {
+    const { dataDir, logs } = tempBooth()
+    // An export `kiosk export --out` saved in the folder, a hand copy of the database, a folder.
+    writeFileSync(join(dataDir, 'day-1.xlsx'), `${NAME}`)
+    writeFileSync(join(dataDir, 'kiosk.db.bak'), 'copy')
+    mkdirSync(join(dataDir, 'backup'))
+    // The folder's lock and its owner note (the caller holds the lock) are not named.
+    writeFileSync(join(dataDir, LOCK_FILE), '')
+    writeFileSync(join(dataDir, OWNER_FILE), '{}')
+
+    const cleared = clearBooth(dataDir, { confirmLoss: true, logDirs: [logs] })
+
+    expect(cleared.left).toEqual(['backup/', 'day-1.xlsx', 'kiosk.db.bak'])
+    expect(readdirSync(dataDir).sort()).toEqual(
+      ['backup', 'day-1.xlsx', 'kiosk.db.bak', LOCK_FILE, OWNER_FILE].sort(),
+    )
   })
 
   it('refuses, changing nothing, while data only this booth holds is not confirmed lost', () => {

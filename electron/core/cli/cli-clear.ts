@@ -28,6 +28,17 @@ import {
 } from '../config/provisioning-args'
 import { settingsFile } from '../config/settings'
 
+/** Files the clear does not know, kept (clear-booth.ts): named, so none goes back unseen. */
+function leftNote(dataDir: string, left: string[]): string {
+  if (left.length === 0) return ''
+  const list = left.map((name) => `  ${name}\n`).join('')
+  return (
+    `${dataDir} 里还留有 ${left.length} 个不属于签到程序的文件，未删除；若含来宾数据，请自行删除：\n` +
+    `${left.length} files not the kiosk's were left in ${dataDir}, not removed: delete them yourself if they hold guests' data:\n` +
+    list
+  )
+}
+
 export async function runClearCommand(args: string[]): Promise<number> {
   let dataDir: string
   let logs: string | undefined
@@ -74,6 +85,7 @@ export async function runClearCommand(args: string[]): Promise<number> {
   }
   let removed: number
   let lost
+  let left: string[]
   try {
     const cleared = clearBooth(dataDir, {
       confirmLoss,
@@ -81,6 +93,7 @@ export async function runClearCommand(args: string[]): Promise<number> {
     })
     removed = cleared.removed.length
     lost = cleared.lost
+    left = cleared.left
   } catch (err) {
     if (err instanceof BoothClearHeld) {
       process.stderr.write(`error: ${err.message}\n`)
@@ -106,7 +119,8 @@ export async function runClearCommand(args: string[]): Promise<number> {
     `${confirmed}` +
       `已清除 ${dataDir} 的本机数据（${removed} 个文件）：签到记录、名单、二维码、活动、已保存的导出文件、中继令牌与 AppSecret。下次启动即首次启动，会显示新的管理员 PIN。\n` +
       `Cleared the booth in ${dataDir} (${removed} files): attendance, roster, codes, campaigns, saved exports, the relay token and the AppSecret. ` +
-      'Its next start is a first start, which shows a new admin PIN.\n',
+      'Its next start is a first start, which shows a new admin PIN.\n' +
+      leftNote(dataDir, left),
   )
   return 0
 }
