@@ -374,12 +374,19 @@ export const kioskMethods = {
   /**
    * Clears this booth (clear-booth.ts) and starts it again as at its first start, with a new
    * admin PIN shown as a start shows it. Refused, nothing cleared, while something only this
-   * booth holds is not confirmed lost (`atRisk`: what it is).
+   * booth holds is not confirmed lost (`atRisk`: what it is). Cleared, `left` names what is
+   * still in the data folder `folder` and not the kiosk's (kept: an export saved there, a copy
+   * of kiosk.db; folders as `name/`).
    */
   clearBooth: method(
     z.object({ confirmLoss: z.boolean() }).strict(),
     z.union([
-      z.object({ ok: z.literal(true), removed: z.number().int().nonnegative() }),
+      z.object({
+        ok: z.literal(true),
+        removed: z.number().int().nonnegative(),
+        folder: z.string(),
+        left: z.array(z.string()),
+      }),
       z.object({ ok: z.literal(false), atRisk: boothDataAtRiskSchema }),
     ]),
     true,

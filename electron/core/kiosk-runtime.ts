@@ -145,7 +145,7 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
           o.core?.log?.info(
             `this booth was cleared from the admin area (${done.removed.length} files removed)`,
           )
-          return { ok: true, removed: done.removed.length }
+          return { ok: true, removed: done.removed.length, folder: o.dataDir, left: done.left }
         } catch (err) {
           // Stored meanwhile (a desk binding after the count): nothing was cleared.
           if (err instanceof BoothClearRefused) return { ok: false, atRisk: err.atRisk }

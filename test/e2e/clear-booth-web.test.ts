@@ -4,7 +4,7 @@
  * confirmed the same process runs the booth again as at a first start: the page loads again,
  * locked, a new admin PIN is printed where a start prints it, and that PIN opens the admin area.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { goHash, screenshot, unlockAdmin } from './browser'
@@ -40,11 +40,24 @@ describe('clearing the booth from the admin area', () => {
     await screenshot(page, 'clear-booth-confirm-zh')
     expect(printedPins(kiosk.output())).toEqual([demo.pin])
 
-    // The page loads again once the new core runs (its answer came after the restart).
+    // A file that is not the kiosk's (an export saved in the folder): kept, and named once the
+    // new core runs (its answer came after the restart); read, the page loads again.
+    writeFileSync(join(demo.dataDir, 'day-1.xlsx'), 'sheet')
+    await page.locator('[data-testid="clear-booth-confirm"]').click()
+    const left = page.locator('[data-testid="clear-booth-left"]')
+    await left.waitFor({ timeout: 60_000 })
+    expect(await left.textContent()).toContain(
+      `${demo.dataDir} 里还留有 1 个不属于签到程序的文件：day-1.xlsx`,
+    )
+    await page.waitForFunction(
+      "document.activeElement?.getAttribute('data-testid') === 'clear-booth-left-done'",
+    )
+    await screenshot(page, 'clear-booth-left-zh')
     await Promise.all([
       page.waitForEvent('load', { timeout: 60_000 }),
-      page.locator('[data-testid="clear-booth-confirm"]').click(),
+      page.locator('[data-testid="clear-booth-left-done"]').click(),
     ])
+    expect(existsSync(join(demo.dataDir, 'day-1.xlsx'))).toBe(true)
     let pins: string[] = []
     await vi.waitFor(() => {
       pins = printedPins(kiosk.output())

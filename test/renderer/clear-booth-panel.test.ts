@@ -5,18 +5,34 @@
  * step, whose focus starts on 取消 / Cancel (Escape backs out).
  */
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { reloadAt } from '../../renderer/src/composables/use-hash-route'
+import type * as HashRoute from '../../renderer/src/composables/use-hash-route'
 import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
 import { createFakeKioskApi } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
+vi.mock('../../renderer/src/composables/use-hash-route', async (importOriginal) => ({
+  ...(await importOriginal<typeof HashRoute>()),
+  reloadAt: vi.fn(),
+}))
+afterEach(() => vi.mocked(reloadAt).mockClear())
 
 function mountSettings() {
   const fake = createFakeKioskApi()
   fake.api.boothDataAtRisk.mockResolvedValue({ unsentBindings: 2, localOnlyCheckIns: 37 })
   const { wrapper, i18n } = mountWith(SettingsPage, fake.api, { attachTo: document.body })
   return { fake, wrapper, i18n }
+}
+
+/** The counts shown, 清除本机数据… then 确认清除 pressed, the answer in. */
+async function confirmClear(wrapper: ReturnType<typeof mountSettings>['wrapper']): Promise<void> {
+  await flushPromises()
+  await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
+  await flushPromises()
+  await wrapper.get('[data-testid="clear-booth-confirm"]').trigger('click')
+  await flushPromises()
 }
 
 describe('clear this booth', () => {
@@ -79,6 +95,41 @@ describe('clear this booth', () => {
     expect(document.activeElement).toBe(wrapper.get('[data-testid="clear-booth-ask"]').element)
   })
 
+  it('cleared, names the files it left in the folder before the page loads again', async () => {
+    const { fake, wrapper, i18n } = mountSettings()
+    i18n.global.locale.value = 'en'
+    fake.api.clearBooth.mockResolvedValue({
+      ok: true,
+      removed: 9,
+      folder: 'C:\\booth\\kiosk',
+      left: ['backup/', 'day-1.xlsx', 'kiosk.db.bak'],
+    })
+    await confirmClear(wrapper)
+    // Kept (the clear cannot know what they are) and said, until the staff have read it.
+    const left = wrapper.get('[data-testid="clear-booth-left"]')
+    expect(left.attributes('role')).toBe('alert')
+    expect(left.text()).toContain(
+      '3 files were left in C:\\booth\\kiosk: backup/, day-1.xlsx, kiosk.db.bak',
+    )
+    expect(reloadAt).not.toHaveBeenCalled()
+    // The focus, on 确认清除 as it went, is on the button that loads the page again.
+    expect(document.activeElement).toBe(
+      wrapper.get('[data-testid="clear-booth-left-done"]').element,
+    )
+    expect(wrapper.find('[data-testid="clear-booth-ask"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="clear-booth-left-done"]').trigger('click')
+    expect(reloadAt).toHaveBeenCalledWith('#/')
+  })
+
+  it('cleared with nothing left over, the page loads again at once', async () => {
+    const { fake, wrapper } = mountSettings()
+    fake.api.boothDataAtRisk.mockResolvedValue({ unsentBindings: 0, localOnlyCheckIns: 0 })
+    await confirmClear(wrapper)
+    expect(fake.api.clearBooth).toHaveBeenCalledWith({ confirmLoss: true })
+    expect(reloadAt).toHaveBeenCalledWith('#/')
+    expect(wrapper.find('[data-testid="clear-booth-left"]').exists()).toBe(false)
+  })
+
   it('a clear that failed is said, and the next attempt takes the saying away', async () => {
     const { fake, wrapper } = mountSettings()
     // The second attempt is refused (a clear that went through would load the page again).
@@ -89,11 +140,7 @@ describe('clear this booth', () => {
     fake.api.clearBooth.mockRejectedValueOnce(
       Object.assign(new Error('busy'), { code: 'internal', params: {} }),
     )
-    await flushPromises()
-    await wrapper.get('[data-testid="clear-booth-ask"]').trigger('click')
-    await flushPromises()
-    await wrapper.get('[data-testid="clear-booth-confirm"]').trigger('click')
-    await flushPromises()
+    await confirmClear(wrapper)
     const failed = wrapper.get('[data-testid="clear-booth-error"]')
     expect(failed.attributes('role')).toBe('alert')
     expect(failed.text()).toMatch(/^操作失败：/)

@@ -182,7 +182,7 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
     setStartAtLogin: vi.fn(() => Promise.resolve(ok)),
     boothDataAtRisk: vi.fn(() => Promise.resolve({ unsentBindings: 0, localOnlyCheckIns: 0 })),
     clearBooth: vi.fn((): Promise<MethodOutput<'clearBooth'>> =>
-      Promise.resolve({ ok: true, removed: 0 }),
+      Promise.resolve({ ok: true, removed: 0, folder: '/data/kiosk', left: [] }),
     ),
     on<E extends KioskEventName>(event: E, listener: (payload: KioskEventPayload<E>) => void) {
       const set = listeners.get(event) ?? new Set<Listener>()

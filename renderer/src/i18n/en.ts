@@ -588,5 +588,7 @@ export const en: MessageSchema = {
     refused:
       'More data only this booth holds came in after the count: nothing was cleared. See the new counts above.',
     cancel: 'Cancel',
+    left: "Cleared. {count} files were left in {folder}: {files}. They are not this booth's own files, so they were kept: delete them yourself if they hold guests' data.",
+    leftDone: 'OK',
   },
 }

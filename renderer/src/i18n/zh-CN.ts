@@ -563,6 +563,8 @@ export const zhCN = {
     confirmButton: '确认清除',
     refused: '计数之后又有只在本机的数据进来：什么都没有清除。请看上面新的数量。',
     cancel: '取消',
+    left: '已清除。{folder} 里还留有 {count} 个不属于签到程序的文件：{files}。它们未被删除；若含来宾数据，请自行删除。',
+    leftDone: '知道了',
   },
 }
 
