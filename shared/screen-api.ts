@@ -11,6 +11,13 @@ import { checkTypedText } from './typed-text'
 export const MAX_DRAW_WINNERS = 100
 export const MAX_PRIZE_LENGTH = 60
 
+/**
+ * The newest check-ins a wall snapshot carries (the relay's `SCREEN_LIMITS.recentLimit`) and a
+ * wall shows (the console's `WALL_TILES`): one number, since a wall reads a tile its snapshot
+ * does not carry as a visitor erased since.
+ */
+export const SCREEN_RECENT_CHECKINS = 60
+
 /** One visitor as a screen shows them: never an openid. */
 export const screenVisitorSchema = z.object({
   /** The visitor's check-in number in the campaign. */

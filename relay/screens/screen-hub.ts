@@ -15,7 +15,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STREAM_HEARTBEAT_MS } from '../../shared/console-api'
-import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
+import {
+  SCREEN_RECENT_CHECKINS,
+  type ScreenCheckin,
+  type ScreenDraw,
+  type ScreenEvent,
+  type WallSnapshot,
+} from '../../shared/screen-api'
 import type { CampaignDirectory } from '../campaign-directory'
 import { exemptFromIdleTimeout } from '../connection-limits'
 import { heartbeatMessage, sendApiError, sendEvent } from '../http-util'
@@ -70,7 +76,8 @@ export const SCREEN_LIMITS = {
   maxClients: 200,
   batchMs: 100,
   keyCheckMs: 2000,
-  recentLimit: 60,
+  // As many as a wall shows (console/src/screen/wall-state.ts `WALL_TILES`): never fewer.
+  recentLimit: SCREEN_RECENT_CHECKINS,
   snapshotMs: 500,
 }
 

@@ -22,6 +22,7 @@ import {
   visitorLabel,
 } from '../../console/src/screen/screen-text'
 import { WallState, WALL_TILES } from '../../console/src/screen/wall-state'
+import { SCREEN_LIMITS } from '../../relay/screens/screen-hub'
 import type { ScreenCheckin, ScreenDraw } from '../../shared/screen-api'
 
 const c = (n: number, name: string | null = null): ScreenCheckin => ({ number: n, name, at: n })
@@ -95,6 +96,12 @@ describe('WallState', () => {
     expect(w.tiles.at(-1)?.number).toBe(500 - WALL_TILES + 1)
     expect(w.applyCheckins(500, [c(3)])).toEqual([])
     expect(w.count).toBe(500)
+  })
+
+  it(`the relay's snapshot carries at least the ${WALL_TILES} check-ins a wall shows`, () => {
+    // A snapshot's tile rule (applySnapshot) reads a shown tile it does not carry as erased: a
+    // snapshot carrying fewer than the wall shows would take innocent guests' tiles off.
+    expect(SCREEN_LIMITS.recentLimit).toBeGreaterThanOrEqual(WALL_TILES)
   })
 
   it("a snapshot read after a visitor's erasure takes their tile off; later check-ins stay", () => {

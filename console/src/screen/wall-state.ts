@@ -7,14 +7,16 @@
  * is of a visitor erased since (the relay's newest check-ins are taken 1, 2, 3… in order, so it
  * has every other), and goes.
  */
-import type {
-  ScreenCampaign,
-  ScreenCheckin,
-  ScreenDraw,
-  WallSnapshot,
+import {
+  SCREEN_RECENT_CHECKINS,
+  type ScreenCampaign,
+  type ScreenCheckin,
+  type ScreenDraw,
+  type WallSnapshot,
 } from '../../../shared/screen-api'
 
-export const WALL_TILES = 60
+/** The tiles a wall shows: as many as its snapshot carries (see `applySnapshot`). */
+export const WALL_TILES = SCREEN_RECENT_CHECKINS
 
 export class WallState {
   campaign: ScreenCampaign | null = null
