@@ -19,7 +19,8 @@ async function snapshotOf(relay: RelayHandle, id: string, key: string): Promise<
 describe('a visitor erased while the screens are up', () => {
   for (const backend of ['sqlite', 'redis'] as const) {
     it(`${backend}: the screens hear of it and their next snapshot has no tile of them`, async () => {
-      const relay = await relayOn(placeFor(backend))
+      // A shared snapshot lives far longer than this test: only the erasure can drop it.
+      const relay = await relayOn(placeFor(backend), {}, { screens: { snapshotMs: 600_000 } })
       const { console: c, campaign } = await screenSetup(relay)
       await relay.store.campaigns.replaceRoster(campaign.id, [
         { id: 'r1', name: '王小明', company: 'ACME', phone: '13800000000', code: 'C1' },
