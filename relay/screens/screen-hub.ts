@@ -8,7 +8,7 @@
  * campaign (rotated, campaign gone) are ended on the change, and by a periodic re-check that
  * also covers a missed feed. A binding made after a check-in (a desk) sends that check-in again,
  * named; a visitor erased from the campaign sends an `erasure` (nothing of who), on which a screen
- * reads its snapshot again. Nothing sent carries an openid: the name is the roster name or null. Every stream also
+ * reads its snapshot again (check-ins named before it and not sent yet are not sent after it). Nothing sent carries an openid: the name is the roster name or null. Every stream also
  * gets a named `heartbeat` message (screenHeartbeatSchema) every `heartbeatMs`, none at once: it
  * keeps proxies from timing the stream out and lets a screen see its stream gone silent (a
  * connection dead without a TCP reset; EventSource hides comments, which is all it had before).
@@ -81,6 +81,9 @@ export const SCREEN_LIMITS = {
   snapshotMs: 500,
 }
 
+/** Campaigns whose last erasure the hub remembers (older ones count as just now: see erasedSince). */
+const ERASURES_KEPT = 1000
+
 export class ScreenHub {
   private readonly clients = new Map<string, Set<Client>>()
   /** Per campaign with a screen open: releases its hold on the campaign's names. */
@@ -92,6 +95,11 @@ export class ScreenHub {
   private readonly snapshots = new Map<string, { at: number; read: Promise<WallSnapshot> }>()
   private readonly unsubscribe: Array<() => void> = []
   private readonly timers: NodeJS.Timeout[] = []
+  /** Erasures seen, numbered; per campaign, the number of its last one (the newest ERASURES_KEPT). */
+  private erasureSeq = 0
+  private readonly erasedAt = new Map<string, number>()
+  /** The number of the newest erasure no longer in `erasedAt`. */
+  private erasuresForgotten = 0
   private readonly limits: typeof SCREEN_LIMITS
   private total = 0
   private closed = false
@@ -259,6 +267,7 @@ export class ScreenHub {
           void this.onBinding(change.campaignId, change.openid)
         return
       case 'erasure':
+        this.noteErasure(change.campaignId)
         if (this.clients.has(change.campaignId)) this.onErasure(change.campaignId)
         return
       case 'resync':
@@ -272,6 +281,7 @@ export class ScreenHub {
 
   private async onEvent(change: Extract<StoreChange, { type: 'event' }>): Promise<void> {
     const { kioskId, seq } = change
+    const seen = this.erasureSeq
     try {
       // A polled change carries no event: read it back.
       const event = change.event ?? (await this.opts.store.readEvents(kioskId, seq - 1, 1))[0]
@@ -282,6 +292,9 @@ export class ScreenHub {
         change.campaignId ?? (await this.opts.directory.assignmentOf(kioskId)).campaignId
       if (campaignId === null || !this.clients.has(campaignId)) return
       const name = await this.opts.names.nameOf(campaignId, event.openid)
+      // Named before an erasure (maybe this visitor's): the screens read a snapshot after it,
+      // which has this check-in if it stays, named as it is now.
+      if (this.erasedSince(campaignId, seen)) return
       this.queue(campaignId, { number: event.number, name, at: event.receivedAt })
     } catch {
       // A screen that misses a check-in gets it with its next snapshot (on reconnect).
@@ -296,6 +309,7 @@ export class ScreenHub {
    * campaign).
    */
   private async onBinding(campaignId: string, openid: string): Promise<void> {
+    const seen = this.erasureSeq
     try {
       const { campaigns } = this.opts.store
       const [row, count] = await Promise.all([
@@ -305,6 +319,7 @@ export class ScreenHub {
       if (row === null || row.number <= count - this.limits.recentLimit) return
       if (!this.clients.has(campaignId)) return
       const name = await this.opts.names.nameOf(campaignId, openid)
+      if (this.erasedSince(campaignId, seen)) return // the snapshot read after it names them
       if (name !== null) this.queue(campaignId, { number: row.number, name, at: row.at })
     } catch {
       // The next snapshot (on reconnect) carries the name.
@@ -352,13 +367,38 @@ export class ScreenHub {
    * A visitor erased from the campaign (the organizer, at their request) is in no snapshot from
    * now on, but the screens still show their tile: they are told to read a new one (which the
    * next read makes, not the one shared a moment ago). The message says nothing of who.
+   * Check-ins waiting for the next batch, or owed to a full socket, were named before it (maybe
+   * this visitor's, who may have no tile now): dropped, as the snapshot read after it has them.
    */
   private onErasure(campaignId: string): void {
     this.dropSnapshot(campaignId)
+    const p = this.pending.get(campaignId)
+    if (p !== undefined) {
+      clearTimeout(p.timer)
+      this.pending.delete(campaignId)
+    }
     for (const c of this.clients.get(campaignId) ?? []) {
+      c.owedCheckins = []
       c.owedErasure = true
       if (!c.res.writableNeedDrain) this.payDebt(c)
     }
+  }
+
+  private noteErasure(campaignId: string): void {
+    this.erasedAt.delete(campaignId) // re-added last: the map's order is the erasures'
+    this.erasedAt.set(campaignId, ++this.erasureSeq)
+    if (this.erasedAt.size <= ERASURES_KEPT) return
+    const [oldest, at] = this.erasedAt.entries().next().value ?? ['', 0]
+    this.erasedAt.delete(oldest)
+    this.erasuresForgotten = at
+  }
+
+  /**
+   * Whether the campaign had an erasure after the `seen`th (erasureSeq when the caller began);
+   * one forgotten since counts as this campaign's.
+   */
+  private erasedSince(campaignId: string, seen: number): boolean {
+    return (this.erasedAt.get(campaignId) ?? 0) > seen || this.erasuresForgotten > seen
   }
 
   private payDebt(c: Client): void {

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NameBook } from '../../relay/screens/name-book'
 import { ScreenAccess } from '../../relay/screens/screen-access'
 import { ScreenHub, type ScreenHubOptions } from '../../relay/screens/screen-hub'
@@ -57,6 +57,7 @@ function hubFor(
   onFeed: (l: (c: StoreChange) => void) => void = () => undefined,
   boothRuns = 'c1',
   heartbeatMs?: number,
+  extra: Partial<ScreenHubOptions> = {},
 ): ScreenHub {
   const store = {
     subscribe: (l: (c: StoreChange) => void) => {
@@ -79,7 +80,22 @@ function hubFor(
     batchMs: 10,
     recentLimit: 60,
     heartbeatMs,
+    ...extra,
   })
+}
+
+/** A visitor's first scan in c1 (or `campaignId`), numbered `n`. */
+function firstScan(n: number, campaignId?: string, openid = `o${n}`): StoreChange {
+  return {
+    type: 'event',
+    kioskId: 'k1',
+    seq: n,
+    event: {
+      ...{ seq: n, id: `e${n}`, event: 'scan', openid, scene: 'k1:x', ticket: 't' },
+      ...{ createTime: 1, receivedAt: n, number: n, firstInCampaign: true },
+    },
+    ...(campaignId === undefined ? {} : { campaignId }),
+  }
 }
 
 describe('a screen gone before its stream opened', () => {
@@ -162,19 +178,6 @@ describe('a screen whose socket is full', () => {
 })
 
 describe("a check-in stored just before its booth's reassignment", () => {
-  function firstScan(n: number, campaignId?: string): StoreChange {
-    return {
-      type: 'event',
-      kioskId: 'k1',
-      seq: n,
-      event: {
-        ...{ seq: n, id: `e${n}`, event: 'scan', openid: `o${n}`, scene: 'k1:x', ticket: 't' },
-        ...{ createTime: 1, receivedAt: n, number: n, firstInCampaign: true },
-      },
-      ...(campaignId === undefined ? {} : { campaignId }),
-    }
-  }
-
   it("is shown on the wall of the campaign it counted in, not the booth's new one", async () => {
     let feed: (c: StoreChange) => void = () => undefined
     // The booth runs c2 by the time the hub looks; scans 1 and 3 counted in c1, 2 in c2.
@@ -202,6 +205,77 @@ describe("a check-in stored just before its booth's reassignment", () => {
     await until(() => res.events().some((e) => e.type === 'checkins'), 2000, 'check-ins')
     const shown = res.events().flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
     expect(shown.map((c) => c.number)).toEqual([4])
+    hub.close()
+  })
+})
+
+// A visitor erased while their check-in is on its way to the screens (named a moment before):
+// the screens read a snapshot after the erasure, which a check-in sent later must not undo by
+// adding the erased visitor's tile, named, again.
+describe('check-ins named before an erasure', () => {
+  const erasure: StoreChange = { type: 'erasure', campaignId: 'c1' }
+
+  /** A hub whose names come from `nameOf`, on fake timers (the batch's wait is the test's). */
+  function erasureHub(nameOf: (openid: string) => Promise<string | null>) {
+    let feed: (c: StoreChange) => void = () => undefined
+    const names = { nameOf: (_: string, openid: string) => nameOf(openid), hold: () => () => {} }
+    const hub = hubFor((l) => (feed = l), 'c1', undefined, { names, batchMs: 100 })
+    const res = new FakeResponse()
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
+    return { hub, res, feed: (c: StoreChange) => feed(c) }
+  }
+
+  const shown = (res: FakeResponse) =>
+    res.events().map((e) => (e.type === 'checkins' ? e.checkins.map((c) => c.number) : e.type))
+
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('a check-in waiting for the next batch, or owed to a full socket, is not sent after it', async () => {
+    vi.useFakeTimers()
+    const named = (openid: string) => Promise.resolve(openid === 'oErased' ? '王小明' : null)
+    const { hub, res, feed } = erasureHub(named)
+    feed(firstScan(1, 'c1'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(shown(res)).toEqual([[1]])
+    // The next batch waits batchMs: the erased visitor's check-in is queued when the erasure comes.
+    feed(firstScan(2, 'c1', 'oErased'))
+    await vi.advanceTimersByTimeAsync(0)
+    feed(erasure)
+    feed(firstScan(3, 'c1'))
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(shown(res)).toEqual([[1], 'erasure', [3]])
+    // A full socket is owed the named check-in when the erasure comes: on drain, the erasure only.
+    res.writableNeedDrain = true
+    feed(firstScan(4, 'c1', 'oErased'))
+    await vi.advanceTimersByTimeAsync(1000)
+    feed(erasure)
+    res.writableNeedDrain = false
+    res.emit('drain')
+    expect(shown(res)).toEqual([[1], 'erasure', [3], 'erasure'])
+    expect(res.written.join('')).not.toContain('王小明')
+    hub.close()
+  })
+
+  it('a check-in whose name was read before it is not sent after it', async () => {
+    vi.useFakeTimers()
+    let answer: (name: string) => void = () => undefined
+    const slow = (openid: string) =>
+      openid === 'oErased'
+        ? new Promise<string>((resolve) => (answer = resolve))
+        : Promise.resolve(null)
+    const { hub, res, feed } = erasureHub(slow)
+    feed(firstScan(1, 'c1', 'oErased'))
+    await vi.advanceTimersByTimeAsync(0)
+    feed(erasure)
+    answer('王小明') // read before the erasure, answered after it
+    await vi.advanceTimersByTimeAsync(0)
+    feed(firstScan(2, 'c1'))
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(shown(res)).toEqual(['erasure', [2]])
+    expect(res.written.join('')).not.toContain('王小明')
     hub.close()
   })
 })
