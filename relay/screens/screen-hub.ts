@@ -173,7 +173,19 @@ export class ScreenHub {
     this.opts.draws?.forget(campaignId)
   }
 
+  /**
+   * A read that an erasure of the campaign overtook is read again: it may carry the visitor, and
+   * a screen that read it before opening its stream is never told of the erasure.
+   */
   private async readSnapshot(record: CampaignRecord): Promise<WallSnapshot> {
+    for (;;) {
+      const seen = this.erasureSeq
+      const snapshot = await this.readSnapshotOnce(record)
+      if (!this.erasedSince(record.campaign.id, seen)) return snapshot
+    }
+  }
+
+  private async readSnapshotOnce(record: CampaignRecord): Promise<WallSnapshot> {
     const id = record.campaign.id
     const { campaigns } = this.opts.store
     const [count, rows, draw] = await Promise.all([
@@ -268,6 +280,8 @@ export class ScreenHub {
         return
       case 'erasure':
         this.noteErasure(change.campaignId)
+        // Shared or not (no stream open yet), the next read is a new one.
+        this.dropSnapshot(change.campaignId)
         if (this.clients.has(change.campaignId)) this.onErasure(change.campaignId)
         return
       case 'resync':
@@ -371,7 +385,6 @@ export class ScreenHub {
    * this visitor's, who may have no tile now): dropped, as the snapshot read after it has them.
    */
   private onErasure(campaignId: string): void {
-    this.dropSnapshot(campaignId)
     const p = this.pending.get(campaignId)
     if (p !== undefined) {
       clearTimeout(p.timer)

@@ -279,3 +279,65 @@ describe('check-ins named before an erasure', () => {
     hub.close()
   })
 })
+
+// A screen reads its snapshot, then opens its stream: an erasure that comes while the snapshot is
+// read reaches no stream of it, so the read itself must not carry the erased visitor.
+describe('a snapshot read that an erasure overtakes', () => {
+  it('is read again, without the visitor, and the next screen does not share the old one', async () => {
+    let feed: (c: StoreChange) => void = () => undefined
+    let release: () => void = () => undefined
+    let rows = [
+      { number: 2, openid: 'o2', at: 2 },
+      { number: 1, openid: 'oErased', at: 1 },
+    ]
+    let reads = 0
+    let slow = false
+    const store = {
+      subscribe: (l: (c: StoreChange) => void) => {
+        feed = l
+        return () => undefined
+      },
+      readEvents: () => Promise.resolve([]),
+      campaigns: {
+        checkinCount: () => Promise.resolve(2),
+        recentCheckins: () => {
+          const now = rows
+          reads++
+          // A slow read is answered (from before the erasure) after it.
+          return slow
+            ? new Promise<typeof rows>((resolve) => (release = () => resolve(now)))
+            : Promise.resolve(now)
+        },
+      },
+    } as unknown as ScreenHubOptions['store']
+    const names = {
+      nameOf: (_: string, openid: string) =>
+        Promise.resolve(openid === 'oErased' && rows.length === 2 ? '王小明' : null),
+      hold: () => () => {},
+    }
+    const hub = hubFor(undefined, 'c1', undefined, { store, names, snapshotMs: 600_000 })
+    const both = rows
+    const one = [{ number: 2, openid: 'o2', at: 2 }]
+    // A read begun before the erasure and answered after it (with the visitor): read again.
+    slow = true
+    const begun = hub.snapshot(record)
+    rows = one
+    slow = false
+    feed({ type: 'erasure', campaignId: 'c1' })
+    release()
+    const read = await begun
+    expect(read.recent.map((r) => r.number)).toEqual([2])
+    expect(JSON.stringify(read)).not.toContain('王小明')
+    expect(reads).toBe(2)
+    // A snapshot shared (snapshotMs) when the erasure comes, no stream open: not shared after it.
+    const numbers = async () => (await hub.snapshot(record)).recent.map((r) => r.number)
+    rows = both
+    expect(await numbers()).toEqual([2, 1])
+    expect(await numbers()).toEqual([2, 1])
+    expect(reads).toBe(3)
+    rows = one
+    feed({ type: 'erasure', campaignId: 'c1' })
+    expect(await numbers()).toEqual([2])
+    hub.close()
+  })
+})
