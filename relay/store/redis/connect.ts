@@ -182,8 +182,8 @@ async function connectNamingScheme(
     } catch (err) {
       // Only a connection the server cut (a TLS Redis resets the plain bytes): a refused, silent
       // or wrong-password Redis is reported as it was, without a probe's wait.
-      const reason = err instanceof RedisConnectError ? err.reason : null
-      if (!CUT_OFF.test(errorCode(reason) ?? '')) throw err
+      const reasons = err instanceof RedisConnectError ? err.reasons : []
+      if (!reasons.some((r) => CUT_OFF.test(errorCode(r) ?? ''))) throw err
       if (!(await speaksTls(host, port, waitMs))) throw err
       throw new Error(
         `cannot connect to Redis: ${host}:${port} speaks TLS, not plain Redis: use ${use(true)} ` +
@@ -326,11 +326,14 @@ export function connectAdvice(err: Error | null): string {
 /** How a server that speaks TLS ends a plain client's connection. */
 const CUT_OFF = /^(ECONNRESET|EPIPE)$/
 
-/** A failed connect, with the first error the clients reported (why, with its code). */
+/**
+ * A failed connect, with every error the clients reported (why, with its code), first first: a
+ * Cluster may report its own "Failed to refresh slots cache." before the subscriber's reset.
+ */
 class RedisConnectError extends Error {
   constructor(
     message: string,
-    readonly reason: Error | null,
+    readonly reasons: readonly Error[],
     options: ErrorOptions,
   ) {
     super(message, options)
@@ -344,9 +347,12 @@ class RedisConnectError extends Error {
  * the socket path (never the URL, which may hold a password).
  */
 async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
-  const first: { error: Error | null } = { error: null }
+  const reported: Error[] = []
   const note = (err: Error): void => {
-    first.error ??= err
+    reported.push(err)
+    // A Cluster's own error carries the node's (ioredis's lastNodeError): a reset, say.
+    if ('lastNodeError' in err && err.lastNodeError instanceof Error)
+      reported.push(err.lastNodeError)
   }
   client.on('error', note)
   sub.on('error', note)
@@ -358,11 +364,12 @@ async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
   } catch (err) {
     client.disconnect()
     sub.disconnect()
-    const why = first.error?.message ?? (err instanceof Error ? err.message : String(err))
+    const first = reported[0] ?? null
+    const why = first?.message ?? (err instanceof Error ? err.message : String(err))
     // Which setting chose the address: the relay and its one-off commands read it alike.
     throw new RedisConnectError(
-      `cannot connect to Redis: ${why}; ${connectAdvice(first.error)}`,
-      first.error,
+      `cannot connect to Redis: ${why}; ${connectAdvice(first)}`,
+      reported,
       { cause: err },
     )
   } finally {
