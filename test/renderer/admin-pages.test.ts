@@ -674,6 +674,43 @@ describe('export page', () => {
     expect(link.attributes('download')).toBe('spring.csv')
   })
 
+  it('moves the focus from the button pressed to the download, also when the start answered first', async () => {
+    // The start's answer can come before the export's first progress: the buttons are enabled
+    // in between (running false, then true, then false), and the focus was still owed when the
+    // export ended. admin-keyboard-web saw it stay on 导出 Excel under load.
+    const fake = createFakeKioskApi()
+    fake.api.startExport.mockResolvedValue({ exportId: 'x-1' })
+    const { wrapper } = mountWith(ExportPage, fake.api, { attachTo: document.body })
+    try {
+      useScreenStore().campaign = makeCampaign()
+      await flushPromises()
+      const button = wrapper.get<HTMLButtonElement>('[data-testid="export-xlsx"]')
+      button.element.focus()
+      await button.trigger('click')
+      await flushPromises()
+      const base = { exportId: 'x-1', fileName: 'spring.xlsx', savedPath: null, error: null }
+      fake.emit('exportProgress', {
+        ...base,
+        state: 'running',
+        rowsDone: 0,
+        rowsTotal: 1,
+        downloadUrl: null,
+      })
+      await flushPromises()
+      fake.emit('exportProgress', {
+        ...base,
+        state: 'done',
+        rowsDone: 1,
+        rowsTotal: 1,
+        downloadUrl: '/api/exports/x-1',
+      })
+      await flushPromises()
+      expect(document.activeElement?.getAttribute('data-testid')).toBe('export-download')
+    } finally {
+      wrapper.unmount()
+    }
+  })
+
   it.each(['zh-CN', 'en'] as const)(
     '%s: a screen reader hears the export finish or fail once, not each row, and the bar is named',
     async (locale) => {
