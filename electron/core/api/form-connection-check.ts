@@ -20,7 +20,7 @@ import { planAccount, planSetup } from '../config/setup'
 import type { SecretName, SecretVault } from '../config/vault'
 import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
-import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
+import { sourceErrorBody, type TicketSource } from '../tickets/ticket-source'
 import { openRelaySocket, signInAnswer, untrustedCertificate } from '../scans/relay-socket'
 import { netFetch, proxyFault } from '../net/proxy'
 
@@ -266,10 +266,6 @@ async function probe(source: TicketSource, lifetimeSeconds: number): Promise<Con
     await source.create(1, lifetimeSeconds)
     return passed
   } catch (err) {
-    const e =
-      err instanceof TicketSourceError
-        ? err
-        : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
-    return { ok: false, code: e.code, params: e.params }
+    return { ok: false, ...sourceErrorBody(err) }
   }
 }

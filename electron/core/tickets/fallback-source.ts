@@ -12,9 +12,9 @@ import { buildQrCreateBody, WechatClient } from '../../../shared/wechat'
 import { relayTarget, type RelayTarget } from './ticket-sources'
 import { relayHttpUrl } from '../config/relay-url'
 import type { Settings } from '../config/settings'
-import { proxySourceError, TicketSourceError } from './ticket-source'
+import { TicketSourceError } from './ticket-source'
 import { toSourceError } from './ticket-source-direct'
-import { errorFromRelay, relayBody } from './ticket-source-proxy'
+import { errorFromRelay, relayBody, relayUnanswered } from './ticket-source-proxy'
 import type { SecretVault } from '../config/vault'
 import { netFetch } from '../net/proxy'
 
@@ -79,10 +79,7 @@ function proxyFallbackSource(
         })
       } catch (err) {
         // The venue's proxy stopping it is the proxy's fault, as for the ticket proxy's codes.
-        throw (
-          proxySourceError(err) ??
-          new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
-        )
+        throw relayUnanswered(err)
       }
       const body = await relayBody(res)
       if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))

@@ -46,10 +46,7 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
           signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
         })
       } catch (err) {
-        throw (
-          proxySourceError(err) ??
-          new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
-        )
+        throw relayUnanswered(err)
       }
       const body = await relayBody(res)
       if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
@@ -124,6 +121,17 @@ const MESSAGES: Partial<Record<TicketSourceErrorCode, string>> = {
   bad_credentials: 'the relay has a wrong AppID or AppSecret',
   busy: 'WeChat is busy',
   unreachable: 'the relay cannot reach WeChat',
+}
+
+/**
+ * A request to the relay that got no answer: the venue's proxy stopping it (the corner names the
+ * proxy), else the relay unreachable. The ticket proxy's and the fallback code's.
+ */
+export function relayUnanswered(err: unknown): TicketSourceError {
+  return (
+    proxySourceError(err) ??
+    new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+  )
 }
 
 /** A relay API refusal (ticket proxy or fallback code) as the kiosk's ticket source error. */
