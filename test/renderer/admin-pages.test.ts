@@ -292,6 +292,43 @@ describe('roster page', () => {
   })
 })
 
+describe('roster page: a second file', () => {
+  it("takes the last file's result down the moment another is picked, until that one's answer", async () => {
+    const fake = createFakeKioskApi()
+    let answer: (value: { imported: number; skipped: number; errors: [] }) => void = () => {}
+    fake.api.importRoster
+      .mockResolvedValueOnce({ imported: 41, skipped: 0, errors: [] })
+      .mockImplementationOnce(
+        () =>
+          new Promise((resolve) => {
+            answer = resolve
+          }),
+      )
+    const { wrapper } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const pick = async (text: string): Promise<void> => {
+      const file = new File([text], 'guests.csv', { type: 'text/csv' })
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+    }
+    await pick('姓名\n张三\n')
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1), UNDER_LOAD)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-result"]').text()).toBe('已导入 41 行，跳过 0 行')
+
+    // Same name, another file: before it is even read, the first file's count is gone (it
+    // read as this file's while it was imported, and a desk opened then missed its guests).
+    await pick('姓名\n李四\n')
+    expect(wrapper.find('[data-testid="roster-result"]').exists()).toBe(false)
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(2), UNDER_LOAD)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="roster-result"]').exists()).toBe(false)
+    answer({ imported: 1, skipped: 0, errors: [] })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-result"]').text()).toBe('已导入 1 行，跳过 0 行')
+  })
+})
+
 describe('roster page: problems with the whole file', () => {
   it('names the problem in the chosen language, from its code', async () => {
     const fake = createFakeKioskApi()
