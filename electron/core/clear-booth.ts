@@ -14,7 +14,7 @@
  * the rest, and the marker last. A start that finds the marker finishes the clear before
  * anything reads the folder (`finishInterruptedClear`, called by the runtime under the lock).
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { isJsonTemporary, syncFolder, whileHeld, writeJsonFile } from './config/json-file'
@@ -187,10 +187,15 @@ export function clearBooth(dataDir: string, o: ClearOptions): BoothCleared {
   }
   for (const name of [...SECRET_FILES, ...DATABASE_FILES]) remove(join(dataDir, name))
   const exportsDir = join(dataDir, EXPORTS_DIR)
-  if (existsSync(exportsDir)) {
+  // Never followed out of the folder: `exports` as a link (a junction on Windows: staff pointing
+  // the exports at a USB stick or a shared folder) goes itself, and what it points at is left
+  // whole, the staff's files there with it. An entry of a real exports/ that is a link goes the
+  // same way (rmSync removes a link, never what it points at).
+  const exportsEntry = lstatSync(exportsDir, { throwIfNoEntry: false })
+  if (exportsEntry?.isDirectory() === true) {
     for (const name of readdirSync(exportsDir).sort()) remove(join(exportsDir, name))
-    removeHeld(exportsDir)
   }
+  if (exportsEntry !== undefined) removeHeld(exportsDir)
   for (const name of OTHER_FILES) remove(join(dataDir, name))
   // Old copies of settings.json or vault.json a killed save left behind, and the logs.
   for (const dir of [dataDir, ...(o.logDirs ?? [])]) {

@@ -5,7 +5,7 @@
  * booth holds refuses the clear, changing nothing, until the loss is confirmed; a crash midway
  * leaves a marker a restart finishes the clear from, before anything reads the folder.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -20,7 +20,7 @@ import { openFileKeyVault } from '../../electron/core/config/vault'
 import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
 import { closedPort } from '../helpers/closed-port'
 import { found, NAME, OPENID, PHONE, snapshot, tempBooth } from './booth-folder'
-import { cleanup } from './helpers'
+import { cleanup, tempDir } from './helpers'
 
 afterEach(cleanup)
 describe('clearing a booth', () => {
@@ -72,6 +72,37 @@ describe('clearing a booth', () => {
     expect(readdirSync(dataDir).sort()).toEqual(
       ['backup', 'day-1.xlsx', 'kiosk.db.bak', LOCK_FILE, OWNER_FILE].sort(),
     )
+  })
+
+  it('does not follow a link out of the folder: an exports/ link (a junction) goes, not what it points at', () => {
+    const { dataDir, logs } = tempBooth()
+    // Staff pointed the exports at a USB stick or a shared folder, which holds files of theirs;
+    // and an entry in a real exports/ folder links to another folder of theirs.
+    const stick = join(tempDir(), 'stick')
+    mkdirSync(join(stick, 'photos'), { recursive: true })
+    writeFileSync(join(stick, 'budget.xlsx'), 'theirs')
+    writeFileSync(join(stick, 'photos', 'team.jpg'), 'theirs')
+    const exportsDir = join(dataDir, 'exports')
+    rmSync(exportsDir, { recursive: true })
+    symlinkSync(stick, exportsDir, 'junction')
+
+    clearBooth(dataDir, { confirmLoss: true, logDirs: [logs] })
+
+    const theirs = Buffer.from('theirs').toString('base64')
+    expect(snapshot(stick)).toEqual({ 'budget.xlsx': theirs, 'photos/team.jpg': theirs })
+    expect(existsSync(exportsDir)).toBe(false)
+    expect(readdirSync(dataDir)).toEqual([])
+
+    const other = tempBooth()
+    const docs = join(tempDir(), 'docs')
+    mkdirSync(docs)
+    writeFileSync(join(docs, 'plan.txt'), 'theirs')
+    symlinkSync(docs, join(other.dataDir, 'exports', 'docs'), 'junction')
+
+    clearBooth(other.dataDir, { confirmLoss: true, logDirs: [other.logs] })
+
+    expect(snapshot(docs)).toEqual({ 'plan.txt': theirs })
+    expect(readdirSync(other.dataDir)).toEqual([])
   })
 
   it('refuses, changing nothing, while data only this booth holds is not confirmed lost', () => {
