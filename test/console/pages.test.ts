@@ -329,6 +329,43 @@ describe('the app shell', () => {
     wrapper.unmount()
   })
 
+  // Left on a shared laptop mid-edit, the tab asked who is signed in after another organizer
+  // signed in in a new tab (which ends the first one's session and its event stream, whose end
+  // asks), or came back from the back/forward cache: the check answered the new name, and the
+  // editor still held the first organizer's unsaved edits, for the second to see and save.
+  it("a page that comes back signed in as another organizer shows none of the first one's edits", async () => {
+    window.location.hash = '#/campaigns/c-expo'
+    onTestFinished(() => void (window.location.hash = ''))
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      toCampaignSummary(makeCampaign({ id: 'c-expo', name: '春季展会' })),
+    ])
+    const { wrapper } = mountConsole(App, fake.api, { attachTo: document.body })
+    await flushPromises()
+    const name = () => wrapper.get('[data-testid="field-name"]').element as HTMLInputElement
+    const saved = name().value
+    await wrapper.get('[data-testid="field-name"]').setValue(`${saved}（alice 未保存）`)
+    await flushPromises()
+    const restored = async () => {
+      globalThis.dispatchEvent(
+        Object.defineProperty(new Event('pageshow'), 'persisted', { value: true }),
+      )
+      await flushPromises()
+    }
+    // Still theirs: the page and its edits stay as they were.
+    await restored()
+    expect(name().value).toBe(`${saved}（alice 未保存）`)
+    // Bob signs in in a new tab: Alice's session ends with its event stream, and this tab asks.
+    fake.api.session.mockResolvedValue({ name: 'bob', expiresAt: 0 })
+    fake.closeStream()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="organizer-name"]').text()).toContain('bob')
+    expect(name().value).toBe(saved)
+    expect(wrapper.find('[data-testid="draft-restore"]').exists()).toBe(false)
+    expect(draftsKept()).toEqual([])
+    wrapper.unmount()
+  })
+
   it('signs out after the relay’s idle time without a key or a click in any of its tabs', async () => {
     // The campaigns page re-reads every 5 s while shown: left open on a shared laptop, those
     // requests kept the session alive for 12 h, though nobody was there.
