@@ -157,13 +157,28 @@ const SCIENTIFIC = /^\d+(\.\d+)?E\+\d+$/i
 const PHONE_MIN = 3
 
 /**
- * "  Phone No. ", "ＰＨＯＮＥ", "手机号(必填)", "姓名*" → "phoneno", "phone", "手机号", "姓名":
- * full-width forms folded (NFKC), case, spaces, punctuation and a trailing note ignored.
+ * A question's number before its heading, as survey platforms head their answer columns
+ * (问卷星 "1、您的姓名：", 腾讯问卷 "1.姓名", "Q1:", "1)", "第1题"), after NFKC.
  */
-export const normalizeHeader = (h: string): string =>
-  trimCell(h.normalize('NFKC').toLowerCase())
-    .replace(/\([^()]*\)$/, '')
-    .replace(/[\s\u200b-\u200d\u2060_.*:#-]+/g, '')
+const QUESTION_NUMBER = /^(?:q?\d{1,3}\s*[、.):]|第\d{1,3}题)\s*/
+/** The words a question asks for its field with, spaces removed: "请填写您的", "what is your". */
+const ASKING_ZH = /^(?:请(?:填写|输入))?(?:您的|你的)?/
+const ASKING_EN = /^(?:whatis)?your/
+
+/**
+ * "  Phone No. ", "ＰＨＯＮＥ", "手机号(必填)", "姓名*" → "phoneno", "phone", "手机号", "姓名":
+ * full-width forms folded (NFKC), case, spaces, punctuation and a trailing note ignored; a
+ * survey's question too ("1、您的姓名：", "2.请输入手机号码（必填）", "What is your name?" →
+ * "姓名", "手机号码", "name"): its number, the words asking and the colon or question mark
+ * after it. Only those words: "紧急联系人姓名" and "推荐人的姓名" name other people.
+ */
+export const normalizeHeader = (h: string): string => {
+  const key = trimCell(h.normalize('NFKC').toLowerCase())
+    .replace(QUESTION_NUMBER, '')
+    .replace(/\([^()]*\)[\s:?]*$/, '')
+    .replace(/[\s\u200b-\u200d\u2060_.*:?#-]+/g, '')
+  return key.replace(ASKING_ZH, '').replace(ASKING_EN, '')
+}
 
 /**
  * A name nothing of which shows: white space and the characters Unicode draws as nothing
