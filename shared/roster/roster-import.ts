@@ -121,6 +121,20 @@ const ALIASES: Record<Field, string[]> = {
     '代码',
   ],
 }
+/**
+ * A name in two columns (Eventbrite's attendee report, Google Forms, English registration
+ * forms): read as "first last" where the header has no name column of its own; a row with one
+ * of them filled in has that as its name. The header needs the first name's column.
+ */
+const NAME_PARTS: Record<'given' | 'family', string[]> = {
+  given: ['firstname', 'givenname', 'forename'],
+  family: ['lastname', 'surname', 'familyname'],
+}
+/** A roster column a header names: a field, or one part of a name in two columns. */
+type Column = Field | keyof typeof NAME_PARTS
+const COLUMN_ALIASES: Record<Column, string[]> = { ...ALIASES, ...NAME_PARTS }
+/** A heading with a number sign is a number column, never names: Eventbrite's "Attendee #". */
+const NUMBER_SIGN = /[#＃№]/
 const LIMITS: Record<Field, number> = { name: 100, company: 200, phone: 40, code: 64 }
 /**
  * The values Excel (and WPS) show for a formula that failed, as a cell of the XLSX holds them
@@ -334,7 +348,7 @@ function headerIndex(rows: number, cellsAt: (i: number) => readonly string[]): n
     const cells = cellsAt(i)
     if (isBlank(cells)) continue
     if (first === -1) first = i
-    if (columnsOf(cells).has('name')) return i
+    if (hasNames(columnsOf(cells))) return i
     seen++
   }
   return first
@@ -357,7 +371,7 @@ export async function validateTable(
   if (header === undefined) return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
   if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
   const columns = columnsOf(header)
-  if (!columns.has('name')) {
+  if (!hasNames(columns)) {
     return fatal(
       new RosterFileError(
         'no_name_column',
@@ -376,12 +390,14 @@ export async function validateTable(
     const cells = table[i] ?? []
     if (isBlank(cells)) continue
     const row = i + 1
-    const value = (f: Field): string => {
+    const value = (f: Column): string => {
       const col = columns.get(f)
       return col === undefined ? '' : trimCell(cells[col] ?? '')
     }
     const entry: RosterInput = {
-      name: value('name'),
+      name: columns.has('name')
+        ? value('name')
+        : [value('given'), value('family')].filter((part) => part !== '').join(' '),
       company: value('company'),
       phone: normalizePhone(value('phone')),
       code: value('code'),
@@ -473,17 +489,26 @@ export async function validateTable(
   return { rows, errors, badRows, fatal: false }
 }
 
-/** The roster's columns a header row holds, each at the first cell its aliases name. */
-function columnsOf(header: readonly string[]): Map<Field, number> {
-  const columns = new Map<Field, number>()
+/**
+ * The roster's columns a header row holds, each at the first cell its aliases name; a heading
+ * with a number sign names no name column ("Attendee #" holds numbers).
+ */
+function columnsOf(header: readonly string[]): Map<Column, number> {
+  const columns = new Map<Column, number>()
   header.forEach((h, i) => {
     const key = normalizeHeader(h)
-    for (const field of Object.keys(ALIASES) as Field[]) {
-      if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
+    for (const column of Object.keys(COLUMN_ALIASES) as Column[]) {
+      if (columns.has(column) || !COLUMN_ALIASES[column].includes(key)) continue
+      if ((column === 'name' || column === 'given') && NUMBER_SIGN.test(h)) continue
+      columns.set(column, i)
     }
   })
   return columns
 }
+
+/** Whether a header's columns give a name: a name column, or at least a first name's. */
+const hasNames = (columns: ReadonlyMap<Column, number>): boolean =>
+  columns.has('name') || columns.has('given')
 
 function fatal(err: {
   code: string
@@ -697,7 +722,7 @@ function headerSeparators(
     const count = (d: string) => outside.split(d).length - 1
     let found: string | null = null
     for (const d of SEPARATORS) {
-      if (!columnsOf(splitLine(line, d)).has('name')) continue
+      if (!hasNames(columnsOf(splitLine(line, d)))) continue
       if (found === null || count(d) > count(found)) found = d
     }
     if (found !== null) return { delimiter: found, oneColumn: count(found) === 0 }
@@ -756,7 +781,7 @@ export async function readXlsxTable(data: Buffer): Promise<string[][]> {
     ...sheets.filter((w) => w.state === 'visible'),
     ...sheets.filter((w) => w.state !== 'visible'),
   ]
-  const chosen = byVisibility.find((w) => columnsOf(sheetHeader(w)).has('name')) ?? sheets[0]
+  const chosen = byVisibility.find((w) => hasNames(columnsOf(sheetHeader(w)))) ?? sheets[0]
   return chosen === undefined ? [] : sheetTable(chosen)
 }
 

@@ -95,6 +95,51 @@ describe('survey-style headings', () => {
   })
 })
 
+describe('first and last names, number columns', () => {
+  it('reads an Eventbrite attendee report: First Name + Last Name, not the Attendee # column', async () => {
+    // "Attendee #" folded to "attendee", a name heading: every guest was imported under their
+    // attendee number (456789012), silently, and the real names were dropped.
+    const r = await csv(
+      'Order #,Order Date,First Name,Last Name,Email,Quantity,Ticket Type,Attendee #,Group,Order Type,Currency,Total Paid,Attendee Status,Barcode #',
+      '1234567890,2026-03-01 10:00,Ada,Lovelace,ada@example.org,1,General Admission,456789012,,Eventbrite Completed,USD,0.00,Attending,1234567890456789012001',
+      '1234567891,2026-03-01 10:04,Grace,Hopper,grace@example.org,1,General Admission,456789013,,Eventbrite Completed,USD,0.00,Attending,1234567891456789013001',
+    )
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.name)).toEqual(['Ada Lovelace', 'Grace Hopper'])
+  })
+
+  it('takes a first name alone, and a name column over first and last', async () => {
+    const first = await csv('First name,Phone', 'Ada,13800138000', 'Grace,13900139000')
+    expect(first.rows.map((e) => e.name)).toEqual(['Ada', 'Grace'])
+    const both = await csv('Name,First name,Last name', 'Ada King,Ada,Lovelace')
+    expect(both.rows.map((e) => e.name)).toEqual(['Ada King'])
+    // Either part alone is the name; neither is an empty name.
+    const gaps = await csv('Given name,Surname,Code', 'Cher,,C1', ',Hopper,C2', ',,C3')
+    expect(gaps.rows.map((e) => e.name)).toEqual(['Cher', 'Hopper'])
+    expect(gaps.errors.map((e) => [e.row, e.column, e.code])).toEqual([[4, 'name', 'name_empty']])
+  })
+
+  it('refuses a file whose only "name" is a number column (Guest #, Attendee #)', async () => {
+    for (const header of ['Guest #,Phone', 'Attendee #,Email', '嘉宾姓名＃,电话']) {
+      const r = await csv(header, '17,13800138000')
+      expect({ header, codes: r.errors.map((e) => e.code) }).toEqual({
+        header,
+        codes: ['no_name_column'],
+      })
+    }
+  })
+
+  it('finds First Name / Last Name in a workbook too', async () => {
+    const data = await xlsx([
+      ['First Name', 'Last Name', 'Attendee #', 'Company'],
+      ['Ada', 'Lovelace', 456789012, 'Engines'],
+    ])
+    const r = await parseRosterFile('xlsx', data)
+    expect(r.errors).toEqual([])
+    expect(entries(r)).toEqual([['Ada Lovelace', 'Engines', '', '']])
+  })
+})
+
 describe('the kiosk import', () => {
   it('imports a 问卷星 export as the guests it lists', async () => {
     const dir = tempDir()

@@ -41,4 +41,17 @@ describe('console roster upload of survey exports', () => {
       ['李四', '13900139000'],
     ])
   })
+
+  it('takes an Eventbrite attendee report by First Name and Last Name, not Attendee #', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const eventbrite = [
+      'Order #,Order Date,First Name,Last Name,Email,Ticket Type,Attendee #,Barcode #',
+      '1234567890,2026-03-01 10:00,Ada,Lovelace,ada@example.org,General,456789012,1234567890456789012001',
+    ].join('\r\n')
+    const up = await upload(c, made.id, eventbrite)
+    expect(up.status).toBe(200)
+    expect(await names(c, made.id)).toEqual([['Ada Lovelace', '']])
+  })
 })
