@@ -773,22 +773,31 @@ export async function readXlsxTable(data: Buffer): Promise<string[][]> {
   })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)
-  // The first worksheet whose header (its first row not blank) has a name column, a visible one before a hidden one:
-  // a workbook may open on a notes tab, or keep last year's list on a hidden one. None: the
-  // first worksheet, whose missing name column is the problem reported.
+  // The first worksheet whose header (found as validateTable finds it) has a name column and a
+  // row below it, a visible one before a hidden one: a workbook may open on a notes tab or an
+  // empty 模板 of the same headings, or keep last year's list on a hidden one. None with a
+  // row: the first with a name column (its headings and nobody). None: the first worksheet,
+  // whose missing name column is the problem reported.
   const sheets = wb.worksheets
   const byVisibility = [
     ...sheets.filter((w) => w.state === 'visible'),
     ...sheets.filter((w) => w.state !== 'visible'),
   ]
-  const chosen = byVisibility.find((w) => hasNames(columnsOf(sheetHeader(w)))) ?? sheets[0]
+  let headedOnly: Worksheet | undefined
+  for (const ws of byVisibility) {
+    const at = headerIndex(ws.rowCount, (i) => rowCells(ws.findRow(i + 1)))
+    if (at === -1 || !hasNames(columnsOf(rowCells(ws.findRow(at + 1))))) continue
+    if (hasRowBelow(ws, at)) return sheetTable(ws)
+    headedOnly ??= ws
+  }
+  const chosen = headedOnly ?? sheets[0]
   return chosen === undefined ? [] : sheetTable(chosen)
 }
 
-/** The text of a worksheet's header row as `validateTable` finds it (`headerIndex`). */
-function sheetHeader(ws: Worksheet): string[] {
-  const at = headerIndex(ws.rowCount, (i) => rowCells(ws.findRow(i + 1)))
-  return at === -1 ? [] : rowCells(ws.findRow(at + 1))
+/** Whether a worksheet has a row not blank below its header (`at`, from 0). */
+function hasRowBelow(ws: Worksheet, at: number): boolean {
+  for (let n = at + 2; n <= ws.rowCount; n++) if (!isBlank(rowCells(ws.findRow(n)))) return true
+  return false
 }
 
 function rowCells(row: Row | undefined): string[] {

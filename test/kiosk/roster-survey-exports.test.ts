@@ -140,6 +140,36 @@ describe('first and last names, number columns', () => {
   })
 })
 
+describe('workbooks with more than one sheet', () => {
+  it('reads the sheet with guests, not an empty template of the same headings before it', async () => {
+    // The workbook opened on a blank 模板 (or last year's emptied sheet): its headings have a
+    // name column, so it was the roster, with nobody in it. The kiosk imported 0 guests and the
+    // console's upload would have replaced the campaign's roster with an empty one.
+    const wb = new Workbook()
+    wb.addWorksheet('模板').addRow(['姓名', '单位', '手机号码'])
+    const cover = wb.addWorksheet('汇总')
+    cover.addRow(['报名统计'])
+    cover.addRow(['姓名', '人数'])
+    const list = wb.addWorksheet('名单')
+    list.addRow(['姓名', '单位', '手机号码'])
+    list.addRow(['张三', '华为', '13800138000'])
+    const r = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(r.errors).toEqual([])
+    expect(entries(r)).toEqual([['张三', '华为', '13800138000', '']])
+    // Only empty ones: the first, with its headings and nobody, as before.
+    const empty = new Workbook()
+    empty.addWorksheet('说明').addRow(['请填写'])
+    empty.addWorksheet('模板').addRow(['姓名', '单位'])
+    empty.addWorksheet('备用').addRow(['姓名'])
+    const none = await parseRosterFile('xlsx', Buffer.from(await empty.xlsx.writeBuffer()))
+    expect({ fatal: none.fatal, errors: none.errors, rows: none.rows }).toEqual({
+      fatal: false,
+      errors: [],
+      rows: [],
+    })
+  })
+})
+
 describe('the kiosk import', () => {
   it('imports a 问卷星 export as the guests it lists', async () => {
     const dir = tempDir()
