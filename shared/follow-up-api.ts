@@ -70,6 +70,8 @@ export type FollowUpReasonKey =
   | 'windowRefused'
   | 'windowLate'
   | 'unknownOpenid'
+  | 'unfollowed'
+  | 'blocked'
   | 'userTagLimit'
   | 'tagTooLong'
   | 'tooManyTags'
@@ -93,6 +95,10 @@ export function followUpReasonKey(f: FailureFacts): FollowUpReasonKey {
     case 40003:
     case 49003:
       return 'unknownOpenid'
+    case 43004:
+      return 'unfollowed'
+    case 43019:
+      return 'blocked'
     case 45059:
       return 'userTagLimit'
     case 45158:
@@ -120,6 +126,8 @@ export const FOLLOW_UP_REASONS_EN: Record<FollowUpReasonKey, string> = {
   windowLate: 'processed after the message window (a minute after the scan) had closed',
   unknownOpenid:
     'WeChat: not a follower of the account (the visitor unfollowed), or not its openid ({errcode})',
+  unfollowed: 'WeChat: the visitor unfollowed the account (43004)',
+  blocked: 'WeChat: the visitor is blocked by the account, on its blacklist (43019)',
   userTagLimit: 'the visitor already has 20 tags (45059)',
   tagTooLong: 'the tag name is longer than 30 bytes (45158)',
   tooManyTags: 'the account has 100 tags already (45056)',

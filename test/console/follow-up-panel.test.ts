@@ -131,6 +131,37 @@ describe('the follow-up panel', () => {
     expect(followUpReason(facts)).toContain('unfollowed')
   })
 
+  it('says why a text WeChat refused for the visitor went nowhere: unfollowed (43004), blocked (43019)', async () => {
+    const fake = createFakeConsoleApi()
+    const refused = (openid: string, errcode: number) => {
+      const facts = { what: 'message', state: 'failed', errcode } as const
+      return { openid, ...facts, reason: followUpReason(facts) }
+    }
+    fake.api.followUp.mockResolvedValue({
+      campaignId: 'c1',
+      tag: null,
+      followUp: true,
+      counts: { ...noFollowUpCounts(), messageFailed: 2 },
+      failures: [refused('o-gone', 43004), refused('o-blocked', 43019)],
+    })
+    const { wrapper, i18n } = mountConsole(FollowUpPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const rows = (): string[] => wrapper.findAll('.failures li').map((li) => li.text())
+    expect(rows()[0]).toContain('取消关注')
+    expect(rows()[0]).toContain('43004')
+    expect(rows()[1]).toContain('黑名单')
+    expect(rows()[1]).toContain('43019')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(rows()[0]).toContain('unfollowed')
+    expect(rows()[1]).toContain('blocked')
+    expect(rows()[1]).toContain('(43019)')
+    // The relay's report words them the same way for a reader of its JSON.
+    expect(followUpReason({ what: 'message', state: 'failed', errcode: 43004 })).toContain(
+      'unfollowed',
+    )
+  })
+
   it('shows follow-ups still waiting to go out, as it shows tags waiting', async () => {
     const fake = createFakeConsoleApi()
     fake.api.followUp.mockResolvedValue({

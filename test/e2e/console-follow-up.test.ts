@@ -42,6 +42,8 @@ it('lists each refused visitor readably in the narrow column', async () => {
     { openid: openid(1), what: 'message', state: 'outside-window', errcode: 45015 },
     { openid: openid(2), what: 'tag', state: 'failed', errcode: 45059 },
     { openid: openid(3), what: 'message', state: 'failed', errcode: 48001 },
+    { openid: openid(4), what: 'message', state: 'failed', errcode: 43004 },
+    { openid: openid(5), what: 'message', state: 'failed', errcode: 43019 },
   ] as const
   const report: FollowUpReport = followUpReportSchema.parse({
     campaignId: id,
@@ -54,7 +56,7 @@ it('lists each refused visitor readably in the narrow column', async () => {
       retagged: 0,
       sent: 10,
       outsideWindow: 1,
-      messageFailed: 1,
+      messageFailed: 3,
       messagePending: 0,
     },
     failures: facts.map((f) => ({ ...f, reason: followUpReason(f) })),
@@ -77,7 +79,7 @@ it('lists each refused visitor readably in the narrow column', async () => {
   await page.goto(`${bed.relay.url}/console/#/campaigns/${id}`)
   const rows = page.locator('[data-testid="follow-up-failure"]')
   await rows.first().waitFor()
-  expect(await rows.count()).toBe(4)
+  expect(await rows.count()).toBe(facts.length)
   expect(await rows.first().textContent()).toContain('40003')
 
   const panel = page.locator('[data-testid="follow-up"]')

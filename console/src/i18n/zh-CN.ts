@@ -358,6 +358,8 @@ export const zhCN = {
         windowLate: '处理时已超过回复时限（扫码后一分钟）',
         unknownOpenid:
           '微信：该访客不是公众号的关注者（已取消关注），或 openid 不属于本公众号（{errcode}）',
+        unfollowed: '微信：该访客已取消关注公众号（43004）',
+        blocked: '微信：该访客在公众号的黑名单中（43019）',
         userTagLimit: '该访客已有 20 个标签（45059）',
         tagTooLong: '标签名称超过 30 字节（45158）',
         tooManyTags: '公众号已有 100 个标签（45056）',
