@@ -37,7 +37,19 @@ export function noFollowUpCounts(): FollowUpCountsView {
   }
 }
 
-/** Why a visitor was not tagged or got no follow-up; `errcode` is WeChat's (0: none given). */
+/**
+ * The errcode kept on a text WeChat did not take because it could not be reached, answered an
+ * error status (5xx) or did not answer in time, any of which left it, and the texts held back
+ * behind it, to be tried again. WeChat gives no errcode for these and uses no negative one but
+ * -1 (busy), so the report can tell a text held this way until its window closed from one the
+ * relay came to after the window.
+ */
+export const WECHAT_UNAVAILABLE_ERRCODE = -2
+
+/**
+ * Why a visitor was not tagged or got no follow-up; `errcode` is WeChat's (0: none given;
+ * WECHAT_UNAVAILABLE_ERRCODE: WeChat unreachable, failing or too slow).
+ */
 export const followUpFailureSchema = z
   .object({
     openid: z.string().min(1).max(128),
@@ -68,6 +80,7 @@ export type FollowUpReasonKey =
   | 'windowClosed'
   | 'windowQuota'
   | 'windowRefused'
+  | 'windowUnavailable'
   | 'windowLate'
   | 'unknownOpenid'
   | 'unfollowed'
@@ -89,6 +102,7 @@ export function followUpReasonKey(f: FailureFacts): FollowUpReasonKey {
     if (f.errcode === 45015) return 'windowClosed'
     // Tried in time, and retried until the window closed: the last refusal is the reason.
     if (f.errcode === 45009) return 'windowQuota'
+    if (f.errcode === WECHAT_UNAVAILABLE_ERRCODE) return 'windowUnavailable'
     return f.errcode !== 0 ? 'windowRefused' : 'windowLate'
   }
   switch (f.errcode) {
@@ -123,6 +137,8 @@ export const FOLLOW_UP_REASONS_EN: Record<FollowUpReasonKey, string> = {
   windowQuota:
     "the message window closed while WeChat refused the call: the account's API quota was reached (45009)",
   windowRefused: 'the message window closed while WeChat refused the call (errcode {errcode})',
+  windowUnavailable:
+    'the message window closed while WeChat could not be reached, failed (HTTP 5xx) or did not answer in time',
   windowLate: 'processed after the message window (a minute after the scan) had closed',
   unknownOpenid:
     'WeChat: not a follower of the account (the visitor unfollowed), or not its openid ({errcode})',

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ConsoleCampaign } from '../../shared/campaign'
+import { WECHAT_UNAVAILABLE_ERRCODE } from '../../shared/follow-up-api'
 import { WechatApiError, isTokenEndpoint, type WechatClient } from '../../shared/wechat'
 import {
   FOLLOW_UP_ERRCODES as E,
@@ -996,7 +997,7 @@ export class FollowUpWorker {
         // WeChat too slow (or its answers lost): every text sent meanwhile would be given up
         // the same way, so the rest wait for the pause rather than each risk it.
         this.o.metrics?.countFollowUpFailure('message', 'maybe_sent')
-        this.pause('message', 0)
+        this.pause('message', WECHAT_UNAVAILABLE_ERRCODE)
         return { state: 'failed', errcode: 0 }
       }
       const f = classifyFollowUpFailure(err)

@@ -11,6 +11,7 @@ import { parseResponse } from './http'
 import { errorCode } from '../error-code'
 import { fitFollowUpBytes } from '../campaign'
 import { fillGreeting } from '../greeting-template'
+import { WECHAT_UNAVAILABLE_ERRCODE } from '../follow-up-api'
 
 /** batchtagging takes at most 50 openids a call (40032 beyond). */
 export const MAX_OPENIDS_PER_TAGGING = 50
@@ -142,7 +143,9 @@ export const FOLLOW_UP_ERRCODES = {
 
 /**
  * How a failed call is handled: `retry` (transient: busy, a limit, the network, a token the
- * client could not refresh), or `permanent` with WeChat's errcode (0 when there is none).
+ * client could not refresh), or `permanent` with WeChat's errcode (0 when there is none). A
+ * call that never got WeChat's answer (unreachable, 5xx, too slow, unreadable) is retried with
+ * WECHAT_UNAVAILABLE_ERRCODE, which the report words as such.
  */
 export type FollowUpFailure =
   { kind: 'retry'; errcode: number } | { kind: 'permanent'; errcode: number }
@@ -180,7 +183,7 @@ export function mayHaveBeenSent(err: unknown): boolean {
 export function classifyFollowUpFailure(err: unknown): FollowUpFailure {
   const f = wechatFailureOf(err)
   if (f === null) throw err
-  if (isTransportFailure(f.kind)) return { kind: 'retry', errcode: 0 }
+  if (isTransportFailure(f.kind)) return { kind: 'retry', errcode: WECHAT_UNAVAILABLE_ERRCODE }
   const errcode = err instanceof WechatApiError ? err.errcode : (f.errcode ?? 0)
   // No token (40164 the relay's address off the allow-list, 40125 a changed AppSecret, the
   // endpoint's own limit): the call never reached the API and says nothing of the visitor. The

@@ -6,7 +6,11 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createConsoleApi } from '../../console/src/api/client'
-import { followUpReason, noFollowUpCounts } from '../../shared/follow-up-api'
+import {
+  WECHAT_UNAVAILABLE_ERRCODE,
+  followUpReason,
+  noFollowUpCounts,
+} from '../../shared/follow-up-api'
 import FollowUpPanel from '../../console/src/components/FollowUpPanel.vue'
 import { createFakeConsoleApi } from './fake-console-api'
 import { mountConsole } from './setup-console'
@@ -160,6 +164,29 @@ describe('the follow-up panel', () => {
     expect(followUpReason({ what: 'message', state: 'failed', errcode: 43004 })).toContain(
       'unfollowed',
     )
+  })
+
+  it('a text WeChat failed (unreachable, 5xx, too slow) until its window closed is not called late', async () => {
+    const fake = createFakeConsoleApi()
+    const facts = {
+      what: 'message',
+      state: 'outside-window',
+      errcode: WECHAT_UNAVAILABLE_ERRCODE,
+    } as const
+    fake.api.followUp.mockResolvedValue({
+      campaignId: 'c1',
+      tag: null,
+      followUp: true,
+      counts: { ...noFollowUpCounts(), outsideWindow: 1 },
+      failures: [{ openid: 'o-held', ...facts, reason: followUpReason(facts) }],
+    })
+    const { wrapper, i18n } = mountConsole(FollowUpPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    expect(wrapper.get('.failures li').text()).toContain('无法连接微信')
+    expect(wrapper.get('.failures li').text()).not.toContain('处理时已超过')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('.failures li').text()).toContain('WeChat could not be reached')
   })
 
   it('shows follow-ups still waiting to go out, as it shows tags waiting', async () => {

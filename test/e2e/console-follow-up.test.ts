@@ -12,6 +12,7 @@ import { resolve } from 'node:path'
 import { expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import {
+  WECHAT_UNAVAILABLE_ERRCODE,
   followUpReason,
   followUpReportSchema,
   type FollowUpReport,
@@ -44,6 +45,12 @@ it('lists each refused visitor readably in the narrow column', async () => {
     { openid: openid(3), what: 'message', state: 'failed', errcode: 48001 },
     { openid: openid(4), what: 'message', state: 'failed', errcode: 43004 },
     { openid: openid(5), what: 'message', state: 'failed', errcode: 43019 },
+    {
+      openid: openid(6),
+      what: 'message',
+      state: 'outside-window',
+      errcode: WECHAT_UNAVAILABLE_ERRCODE,
+    },
   ] as const
   const report: FollowUpReport = followUpReportSchema.parse({
     campaignId: id,
@@ -55,7 +62,7 @@ it('lists each refused visitor readably in the narrow column', async () => {
       failed: 2,
       retagged: 0,
       sent: 10,
-      outsideWindow: 1,
+      outsideWindow: 2,
       messageFailed: 3,
       messagePending: 0,
     },

@@ -2,7 +2,8 @@
  * Account-wide refusals of the follow-up's WeChat calls, against the sandbox through a client
  * that answers chosen endpoints with an errcode: a batchtagging call refused for the account
  * (48001, the API not authorized) is not split in halves as if one visitor were the cause; a
- * text refused for its token (40001) is not given up when getting a new token then fails.
+ * text refused for its token (40001) is not given up when getting a new token then fails; a
+ * text WeChat failed (HTTP 5xx) until its window closed is reported as such, not as late.
  */
 import { describe, expect, it } from 'vitest'
 import { jsonLogger, type Logger } from '../../relay/log'
@@ -11,6 +12,7 @@ import {
   MemoryTokenStore,
   WechatApiError,
   WechatClient,
+  WechatHttpError,
   type WechatClientOptions,
 } from '../../shared/wechat'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
@@ -55,9 +57,20 @@ class RefusingClient extends WechatClient {
     if (this.paths.has(path)) {
       this.calls++
       this.callsTo[path] = (this.callsTo[path] ?? 0) + 1
-      if (this.refusing) throw new WechatApiError(this.errcode, 'refused', path)
+      if (this.refusing) throw this.refusal(path)
     }
     return super.callApi(method, path, body)
+  }
+
+  protected refusal(path: string): Error {
+    return new WechatApiError(this.errcode, 'refused', path)
+  }
+}
+
+/** The same, but `path` is answered HTTP 503 by a gateway in front of WeChat (no errcode). */
+class FailingGatewayClient extends RefusingClient {
+  protected override refusal(path: string): Error {
+    return new WechatHttpError('http', `${path} answered HTTP 503`, { status: 503, endpoint: path })
   }
 }
 
@@ -208,6 +221,40 @@ describe.each(['sqlite', 'redis'] as const)('WeChat out of call quota (45009) on
     expect(texts.length).toBeGreaterThan(100)
     // Not "processed after the window" for those never tried: the quota held them.
     for (const f of texts) expect(f).toMatchObject({ state: 'outside-window', errcode: 45009 })
+  })
+})
+
+describe.each(['sqlite', 'redis'] as const)('WeChat failing (HTTP 5xx) on %s', (backend) => {
+  it('texts it failed until their window closed say WeChat failed, not that the relay was late', async () => {
+    const sandbox = await followUpSandbox()
+    bed.cleanups.push(() => sandbox.close())
+    const client = new FailingGatewayClient(sandbox, 'cgi-bin/message/custom/send', 0)
+    const { c, campaign, codes, relay } = await boothWith({ followUp: '谢谢' }, client, sandbox, {
+      backend,
+      relayWorker: false,
+    })
+    await scanAll(sandbox, codes, visitors(30))
+    const clock = { t: Date.now() }
+    const worker = extraWorker(relay.store, client, { ...FAST, now: () => clock.t })
+    // Tried in time, answered 503: retried later, held back meanwhile.
+    await worker.round()
+    expect(client.calls).toBeGreaterThan(0)
+    expect((await report(c, campaign.id)).counts).toMatchObject({ messagePending: 30, sent: 0 })
+    // Two minutes on, WeChat never having taken a text: every window has closed.
+    clock.t += 120_000
+    for (let i = 0; i < 10; i++) {
+      await worker.round()
+      if ((await report(c, campaign.id)).counts.messagePending === 0) break
+    }
+    const r = await report(c, campaign.id)
+    expect(r.counts).toMatchObject({ outsideWindow: 30, messagePending: 0, sent: 0 })
+    expect(r.failures).toHaveLength(30)
+    for (const f of r.failures) {
+      // Those tried and those held back alike: WeChat's failure is why, not a relay behind.
+      expect(f).toMatchObject({ what: 'message', state: 'outside-window' })
+      expect(f.reason).not.toContain('processed after')
+      expect(f.reason).toContain('WeChat')
+    }
   })
 })
 

@@ -355,6 +355,7 @@ export const zhCN = {
         windowClosed: '微信：回复时限已过，或访客已取消关注公众号（45015）',
         windowQuota: '微信在回复时限内一直拒绝发送：公众号的接口调用次数已用完（45009）',
         windowRefused: '微信在回复时限内一直拒绝发送（错误码 {errcode}）',
+        windowUnavailable: '回复时限内无法连接微信、微信出错（HTTP 5xx）或未及时回复',
         windowLate: '处理时已超过回复时限（扫码后一分钟）',
         unknownOpenid:
           '微信：该访客不是公众号的关注者（已取消关注），或 openid 不属于本公众号（{errcode}）',
