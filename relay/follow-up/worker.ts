@@ -419,7 +419,7 @@ export class FollowUpWorker {
     this.timer.unref()
   }
 
-  /** One round: take the lease, read new rows, tag, send. Exposed for tests. */
+  /** One round: take the lease, read new rows, send the texts, tag. Exposed for tests. */
   async round(): Promise<void> {
     const { store, now } = this.o
     const got = await store.followUp.lease(this.owner, now(), this.o.leaseTtlMs)
@@ -523,13 +523,23 @@ export class FollowUpWorker {
         this.o.log.info('follow-up: earlier visitors now due', { campaignId: c.id, changed })
       this.promoted.set(c.id, key)
     }
+    // Every campaign's texts before any tag: a text is due within the minute its scan opened,
+    // a tag whenever. Tags first, a backlog of them (after WeChat refused tagging a while: up
+    // to 10 calls a campaign) held each later campaign's texts back behind those calls.
+    const textsDue = new Map<string, FollowUpVisitor[] | null>()
+    for (const c of campaigns) {
+      if (this.stopped) return
+      if (!this.busy.has(c.id)) continue
+      const texts = await this.dueMessages(c)
+      textsDue.set(c.id, texts)
+      if (c.followUp !== null && texts !== null) await this.sendDue(c, c.followUp, texts, read)
+    }
     for (const c of campaigns) {
       if (this.stopped) return
       if (!this.busy.has(c.id)) continue
       const tags = await this.dueTags(c)
       if (c.tag !== null && tags !== null) await this.tagDue(c, c.tag, tags, read)
-      const texts = await this.dueMessages(c)
-      if (c.followUp !== null && texts !== null) await this.sendDue(c, c.followUp, texts, read)
+      const texts = textsDue.get(c.id) ?? null
       // Nothing due: idle once no visitor waits for either (one due later, after a backoff,
       // or a text being sent keeps it busy).
       const quiet = (x: FollowUpVisitor[] | null, has: boolean) => !has || x?.length === 0
