@@ -711,6 +711,52 @@ describe('export page', () => {
     expect(link.attributes('download')).toBe('spring.csv')
   })
 
+  it("takes the last export's download down the moment another is started, until that one's answer", async () => {
+    // The last export's "已导出 spring.csv" and its download link stayed while the next export
+    // was asked for: staff who pressed 导出 Excel read the CSV's link as the new file's.
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    const done = (exportId: string, fileName: string) =>
+      fake.emit('exportProgress', {
+        exportId,
+        fileName,
+        savedPath: null,
+        error: null,
+        state: 'done',
+        rowsDone: 1,
+        rowsTotal: 1,
+        downloadUrl: `/api/exports/${exportId}`,
+      })
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    done('x-1', 'spring.csv')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="export-download"]').attributes('download')).toBe('spring.csv')
+
+    let answer: (value: { exportId: string }) => void = () => {}
+    fake.api.startExport.mockImplementationOnce(
+      () =>
+        new Promise((resolve) => {
+          answer = resolve
+        }),
+    )
+    await wrapper.get('[data-testid="export-xlsx"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.startExport).toHaveBeenCalledTimes(2)
+    expect(wrapper.find('[data-testid="export-download"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="export-progress"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="export-news"]').text()).toBe('')
+    answer({ exportId: 'x-2' })
+    await flushPromises()
+    done('x-2', 'spring.xlsx')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="export-download"]').attributes('download')).toBe(
+      'spring.xlsx',
+    )
+  })
+
   it('moves the focus from the button pressed to the download, also when the start answered first', async () => {
     // The start's answer can come before the export's first progress: the buttons are enabled
     // in between (running false, then true, then false), and the focus was still owed when the

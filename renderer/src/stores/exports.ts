@@ -15,7 +15,12 @@ export const useExportStore = defineStore('exports', () => {
   const current = computed(() => (currentId.value ? (progress.get(currentId.value) ?? null) : null))
   const starting = ref(false)
 
+  /**
+   * The last export's progress, "done" and download link go at once, before the kiosk answers:
+   * nobody takes the previous file's link for this export's while it is asked for.
+   */
   async function start(campaignId: string, format: 'csv' | 'xlsx'): Promise<void> {
+    currentId.value = null
     starting.value = true
     try {
       const { exportId } = await session.run(() => api.startExport({ campaignId, format }))
