@@ -440,6 +440,47 @@ describe('desk page', () => {
     expect(region.text()).toBe('Guest 1已签到')
   })
 
+  it("takes the last guest's code down the moment another guest's is asked for, also when it is refused", async () => {
+    // Guest 1's code stayed up while Guest 2's was asked for (and beside the error when that was
+    // refused): turned to Guest 2, it checked Guest 1 in with Guest 2's phone.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1'), entry('2', 'ACME', 'G2')])
+    fake.api.showDeskTicket.mockResolvedValueOnce(
+      makeTicket(Date.now(), { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    const show = (n: number) =>
+      wrapper.findAll('[data-testid="desk-result"] button')[n]?.trigger('click')
+    await show(0)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="desk-ticket"]').text()).toContain('Guest 1')
+
+    let refuse: (e: unknown) => void = () => {}
+    fake.api.showDeskTicket.mockImplementationOnce(
+      () =>
+        new Promise((_resolve, reject) => {
+          refuse = reject
+        }),
+    )
+    await show(1)
+    await flushPromises()
+    expect(fake.api.showDeskTicket).toHaveBeenLastCalledWith({ rosterEntryId: '2' })
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+    refuse({ code: 'internal', params: {} })
+    await flushPromises()
+    expect(wrapper.find('[role="alert"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+
+    fake.api.showDeskTicket.mockResolvedValueOnce(
+      makeTicket(Date.now(), { rosterEntry: { id: '2', name: 'Guest 2' } }),
+    )
+    await show(1)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="desk-ticket"]').text()).toContain('Guest 2')
+  })
+
   it('marks every guest the live check-ins name, the shown one and the listed ones', async () => {
     const fake = createFakeKioskApi()
     const guests = Array.from({ length: 40 }, (_, i) => entry(String(i + 1), 'ACME', `G${i + 1}`))

@@ -107,7 +107,13 @@ export const useDeskStore = defineStore('desk', () => {
     if (before === undefined || at > before) checkedIn.value.set(id, at)
   }
 
+  /**
+   * Another guest's code: the one on show goes at once, before the kiosk answers (or refuses),
+   * so it is never turned to this guest and scanned as theirs. The same guest's (a fresh code
+   * for an expired one) stays until the new one is in.
+   */
   async function showTicket(entry: RosterEntry): Promise<void> {
+    if (ticket.value?.rosterEntry?.id !== entry.id) ticket.value = null
     const shown = await session.run(() => api.showDeskTicket({ rosterEntryId: entry.id }))
     shownCheckedInAt = entry.checkedInAt
     shownEntry = entry
