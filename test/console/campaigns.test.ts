@@ -517,7 +517,8 @@ describe('the campaign editor', () => {
     expect(legend()).toBe('Booths running this campaign')
   })
 
-  it('says a campaign saved without booths is saved, not "on its way to the booths"', async () => {
+  /** A new campaign "Expo" saved from the editor, no booth ticked (hall-a there to tick). */
+  async function createdWithoutBooths() {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])
     const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
@@ -526,6 +527,11 @@ describe('the campaign editor', () => {
     await wrapper.get('[data-testid="field-name"]').setValue('Expo')
     await wrapper.get('form').trigger('submit')
     await flushPromises()
+    return { fake, wrapper }
+  }
+
+  it('says a campaign saved without booths is saved, not "on its way to the booths"', async () => {
+    const { fake, wrapper } = await createdWithoutBooths()
     expect(fake.api.createCampaign).toHaveBeenCalledTimes(1)
     const note = wrapper.get('[data-testid="saved"]').text()
     expect(note).toContain('已保存')
@@ -536,6 +542,23 @@ describe('the campaign editor', () => {
     await wrapper.get('form').trigger('submit')
     await flushPromises()
     expect(wrapper.get('[data-testid="saved"]').text()).toBe('已保存，正在送达签到台')
+  })
+
+  it('takes "已保存" down once the form is edited again, while the bar says it is unsaved', async () => {
+    // The last save's "已保存，正在送达签到台" stayed at the top of the page beside the bar's
+    // "有未保存的修改" as the organizer typed on: read as their new edits being saved.
+    const { wrapper } = await createdWithoutBooths()
+    expect(wrapper.get('[data-testid="saved"]').text()).toContain('已保存')
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
+
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('有未保存的修改')
+    expect(wrapper.find('[data-testid="saved"]').exists()).toBe(false)
+    // Saved again, it is said again.
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="saved"]').text()).toContain('已保存')
   })
 
   it('saves with the ETag it read; a 412 keeps the typed name and offers both versions', async () => {
