@@ -725,6 +725,40 @@ describe('booths', () => {
     expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
   })
 
+  it("takes the last booth's code down the moment another code is asked for, also when it is refused", async () => {
+    // hall-a's code stayed on the card while hall-b's was asked for (and beside the refusal):
+    // typed at hall-b's laptop, it paired that laptop as hall-a.
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true }),
+      makeKiosk({ id: 'hall-b', online: true }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-kiosk="hall-a"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing"]').attributes('data-booth')).toBe('hall-a')
+
+    let refuse: (e: unknown) => void = () => {}
+    fake.api.pairKiosk.mockImplementationOnce(
+      () =>
+        new Promise((_resolve, reject) => {
+          refuse = reject
+        }),
+    )
+    await wrapper.get('[data-kiosk="hall-b"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.pairKiosk).toHaveBeenLastCalledWith('hall-b')
+    expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
+    refuse(new ConsoleApiError('network', 0))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
+
+    await wrapper.get('[data-kiosk="hall-b"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing"]').attributes('data-booth')).toBe('hall-b')
+  })
+
   it('pairs a revoked booth again from its row: its id, queued scans and printed codes stay', async () => {
     // A revoked booth had no buttons: "must be paired again", but adding its id is 409, so the
     // spare laptop for a booth revoked first could only become a new booth, leaving the scans

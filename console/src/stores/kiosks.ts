@@ -18,7 +18,7 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
   /** When the list was last read (epoch ms): what it says is as of then. */
   const fetchedAt = ref<number | null>(null)
   const { followed, follow } = followers()
-  /** The pairing code just created, shown until the organizer closes it. */
+  /** The pairing code just created, shown until the organizer closes it or asks for another. */
   const pairing = ref<AddKioskResponse | null>(null)
   /**
    * The code on show has been used: the list showed its booth waiting for the code, and then
@@ -63,13 +63,25 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
   })
 
   /** Throws the API's error (the add form shows it); on success the code is in `pairing`. */
+  /**
+   * Another code asked for: the card on show goes at once, before the relay answers (or
+   * refuses), so its code is never typed at the laptop this one is for (pairing it as the other
+   * booth).
+   */
+  function hidePairing(): void {
+    pairing.value = null
+    pairingUsed.value = false
+  }
+
   async function add(id: string): Promise<void> {
+    hidePairing()
     showPairing(await api.addKiosk(id))
     void refresh()
   }
 
   /** A new code for a booth that exists; shown like a new booth's. */
   async function repair(id: string): Promise<void> {
+    hidePairing()
     showPairing(await api.pairKiosk(id))
     void refresh()
   }
