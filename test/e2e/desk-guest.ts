@@ -21,7 +21,11 @@ export async function greetRegisteredGuest(
   const url = await showGuestCode(page, kiosk, guest)
   await phoneScan(sandbox, url, guest.openid)
   await page.locator('[data-testid="admin-lock"]').click()
-  await page.locator('[data-testid="greeting"][data-kind="named"]').waitFor({ timeout: 20_000 })
+  // This guest's greeting: a second guest greeted on one page may find the first one's still up.
+  await page
+    .locator('[data-testid="greeting"][data-kind="named"]')
+    .filter({ hasText: guest.name })
+    .waitFor({ timeout: 20_000 })
   await waitForGreetingIn(page)
 }
 
