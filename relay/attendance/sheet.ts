@@ -16,7 +16,14 @@ import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { acceptedCodings } from '../../shared/server/accept-encoding'
 import type { Locale } from '../../shared/domain'
-import { kindLabel, SHEET_LABELS, SHEET_NAMES, yesNo, type Cell } from '../../shared/export/cells'
+import {
+  firstVisitCell,
+  kindLabel,
+  SHEET_LABELS,
+  SHEET_NAMES,
+  yesNo,
+  type Cell,
+} from '../../shared/export/cells'
 import { campaignFilePart, fileStamp, rfc5987, sheetWord } from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
 import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
@@ -67,7 +74,7 @@ export const SHEET_COLUMNS: readonly {
   { label: SHEET_LABELS.code, value: (r) => r.person?.code ?? '' },
   {
     label: SHEET_LABELS.firstVisit,
-    value: (r, c) => (r.firstInCampaign === undefined ? '' : yesNo(r.firstInCampaign, c.locale)),
+    value: (r, c) => firstVisitCell(r.firstInCampaign, r.openid, c.locale),
     plain: true,
   },
   { label: SHEET_LABELS.kind, value: (r, c) => kindLabel(r.event, c.locale), plain: true },

@@ -5,12 +5,27 @@
  * Cell formatting for attendance sheets: local times, yes/no, formula-injection escaping and
  * RFC 4180 CSV records. Plain TS (no Node), so any process can format a sheet the same way.
  */
+import { isErasedOpenid } from '../console-api'
 import type { Locale } from '../domain'
 
 export type Cell = string | number
 
 export const yesNo = (b: boolean, locale: Locale): string =>
   locale === 'zh-CN' ? (b ? '是' : '否') : b ? 'yes' : 'no'
+
+/**
+ * A row's 首次到访 / First visit, in both attendance sheets: yes or no, or empty when not known (a
+ * relay row stored before rows kept it) or when the row is an erased visitor's (its openid an
+ * `erased:…` pseudonym). Such a row stays as a scan, but is no one's visit: the stats and the
+ * days leave it out of the visitors, and the visitor scanning again is a new one, whose new
+ * first row is 是. Kept 是, the sheet's "one row per visitor" filter counted the erased visitor,
+ * and one who came back twice.
+ */
+export const firstVisitCell = (
+  first: boolean | undefined,
+  openid: string,
+  locale: Locale,
+): string => (first === undefined || isErasedOpenid(openid) ? '' : yesNo(first, locale))
 
 /**
  * Column headings both attendance sheets (a kiosk's, the relay's consolidated one) use: the

@@ -12,7 +12,6 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
-import ExcelJS from 'exceljs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore } from '../../electron/core/kiosk-core'
@@ -29,6 +28,7 @@ import {
 import type { ConsoleClient } from '../relay/console-helpers'
 import { eventXml, postPush, signedQuery, type Backend } from '../relay/harness'
 import { assertCliBuilt } from './kiosk-process'
+import { xlsxRows } from '../helpers/xlsx-rows'
 
 const zoneBefore = process.env.TZ
 beforeAll(() => {
@@ -84,22 +84,6 @@ async function download(c: ConsoleClient, query: string): Promise<Buffer> {
 function csvRows(raw: Buffer): string[][] {
   expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
   return parse(raw.subarray(3).toString('utf8'))
-}
-async function xlsxRows(raw: Buffer): Promise<unknown[][]> {
-  const wb = new ExcelJS.Workbook()
-  await wb.xlsx.load(new Uint8Array(raw).buffer)
-  const ws = wb.worksheets[0]
-  if (!ws) throw new Error('no worksheet')
-  const rows: unknown[][] = []
-  ws.eachRow((row) => {
-    const cells: unknown[] = []
-    for (let i = 1; i <= ws.columnCount; i++) {
-      const v = row.getCell(i).value
-      cells.push(v instanceof Date ? `date:${v.toISOString()}` : v)
-    }
-    rows.push(cells)
-  })
-  return rows
 }
 
 describe.each<Backend>(['sqlite', 'redis'])('kiosk and relay attendance sheets (%s)', (backend) => {

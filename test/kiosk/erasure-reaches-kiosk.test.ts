@@ -7,6 +7,7 @@
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
+import { parse } from 'csv-parse/sync'
 import { exportAttendance } from '../../electron/core/export/export'
 import { AttendanceQueries } from '../../electron/core/scans/attendance-queries'
 import { silentLogger, type Logger } from '../../relay/log'
@@ -159,19 +160,28 @@ describe('an erasure reaches the kiosk', () => {
     const afterErasure = { scans: 4, visitors: 1, returning: 1 }
     expect(await settled(4)).toEqual({ kiosk: afterErasure, relay: afterErasure })
     expect(attendanceRows(core).filter((r) => r.openid === 'o_bob')).toHaveLength(2)
-    const chunks: Buffer[] = []
-    const out = new PassThrough().on('data', (d: Buffer) => chunks.push(d))
-    await exportAttendance({
-      db: core.db,
-      campaignId: made.id,
-      format: 'csv',
-      out,
-      locale: 'zh-CN',
-    })
-    const csv = Buffer.concat(chunks).toString('utf8')
+    /** The booth's CSV, and its rows marked 首次到访 是 (one per visitor, as the stats count). */
+    const sheet = async (): Promise<{ csv: string; firsts: string[][] }> => {
+      const chunks: Buffer[] = []
+      const out = new PassThrough().on('data', (d: Buffer) => chunks.push(d))
+      await exportAttendance({
+        db: core.db,
+        campaignId: made.id,
+        format: 'csv',
+        out,
+        locale: 'zh-CN',
+      })
+      const csv = Buffer.concat(chunks).toString('utf8')
+      const [head, ...rows]: string[][] = parse(csv.replace(/^\uFEFF/, ''))
+      const first = head?.indexOf('首次到访') ?? -1
+      return { csv, firsts: rows.filter((r) => r[first] === '是') }
+    }
+    const { csv, firsts } = await sheet()
     expect(csv).toContain('o_bob')
     expect(csv).not.toContain('o_ann')
     expect(csv).not.toContain(entry.name)
+    // Ann's rows are scans of no one now: not a first visit, so the sheet's visitors are Bob.
+    expect(firsts).toHaveLength(afterErasure.visitors)
 
     // Ann comes back: a new visitor, not returning (her erased scans count as scans only),
     // counted alike by the booth and the relay.
@@ -179,5 +189,7 @@ describe('an erasure reaches the kiosk', () => {
     await waitFor(() => attendanceRows(core).length === 5, 'Ann back')
     const back = { scans: 5, visitors: 2, returning: 1 }
     expect(await settled(5)).toEqual({ kiosk: back, relay: back })
+    // Her new first visit is the sheet's one row for her: two visitors, two first visits.
+    expect((await sheet()).firsts).toHaveLength(back.visitors)
   }, 120_000)
 })

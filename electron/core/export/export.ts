@@ -13,6 +13,7 @@ import {
   kindLabel,
   SHEET_LABELS,
   SHEET_NAMES,
+  firstVisitCell,
   yesNo,
   type Cell,
 } from '../../../shared/export/cells'
@@ -75,7 +76,7 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   {
     key: 'firstVisit',
     label: SHEET_LABELS.firstVisit,
-    value: (r, c) => yesNo(r.firstVisit === 1, c.locale),
+    value: (r, c) => firstVisitCell(r.firstVisit === 1, r.openid, c.locale),
   },
   {
     key: 'kind',
