@@ -1347,6 +1347,16 @@ describe('attendance', () => {
     expect(wrapper.get('[data-testid="download-xlsx"]').attributes('href')).toBe(
       '/console/api/attendance?format=xlsx&campaign=c-expo&locale=zh-CN&day=2026-12-04',
     )
+    // A day's sheet marks 首次到访 是 only on that day's newcomers: the note says so, and how many
+    // came that day, each once (day 2's returning visitors are 否 there).
+    const note = () => wrapper.get('[data-testid="attendance-per-scan"]').text()
+    expect(note()).toContain('这一天到访共 842 人')
+    expect(note()).toContain('“否”')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(note()).toContain('842 visitors came this day')
+    i18n.global.locale.value = 'zh-CN'
+    await flushPromises()
     // The day stays chosen while the list of days is read again, even if it is not in it yet.
     fake.api.statsDays.mockResolvedValue({
       timeZone: 'Asia/Shanghai',

@@ -188,6 +188,8 @@ export const en: MessageSchema = {
     behindNever:
       '{id}: never connected, {n} scan waiting | {id}: never connected, {n} scans waiting',
     behindMore: 'and {n} more booth | and {n} more booths',
+    perScanDay:
+      'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). 首次到访 / First visit “yes” marks only those whose first visit to the campaign was this day; one who came before and again this day is “no”. {n} visitor came this day (each counted once). | One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). 首次到访 / First visit “yes” marks only those whose first visit to the campaign was this day; one who came before and again this day is “no”. {n} visitors came this day (each counted once).',
     perScan:
       'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次到访 / First visit column on “yes” (one row per visitor and campaign).',
     erase: {
