@@ -3,7 +3,7 @@
 // runs this test) render `hour12: false` as h24 in English: 00:05 came out as "24:05".
 // Dates in English name the month ("2 May 2026"): "05/02/2026" reads as 5 February to most
 // readers outside the US. Chinese writes the year first (2026/05/02), which no one misreads.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   formatDateTime,
   formatDayTime,
@@ -11,15 +11,9 @@ import {
   usableZone,
   wallClockIn,
 } from '../../shared/format'
+import { inTimeZone } from '../helpers/time-zone'
 
-const zoneBefore = process.env.TZ
-beforeAll(() => {
-  process.env.TZ = 'Asia/Shanghai'
-})
-afterAll(() => {
-  if (zoneBefore === undefined) delete process.env.TZ
-  else process.env.TZ = zoneBefore
-})
+inTimeZone('Asia/Shanghai')
 
 describe('24-hour times', () => {
   // 2026-05-02 00:05:09 in China.

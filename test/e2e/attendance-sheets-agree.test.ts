@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore } from '../../electron/core/kiosk-core'
 import type { RelayHandle } from '../../relay/server'
@@ -29,15 +29,9 @@ import type { ConsoleClient } from '../relay/console-helpers'
 import { eventXml, postPush, signedQuery, type Backend } from '../relay/harness'
 import { assertCliBuilt } from './kiosk-process'
 import { xlsxRows } from '../helpers/xlsx-rows'
+import { inTimeZone } from '../helpers/time-zone'
 
-const zoneBefore = process.env.TZ
-beforeAll(() => {
-  process.env.TZ = 'Asia/Shanghai'
-})
-afterAll(() => {
-  if (zoneBefore === undefined) delete process.env.TZ
-  else process.env.TZ = zoneBefore
-})
+inTimeZone('Asia/Shanghai')
 const { cleanups, placeFor, relayOn } = relayTestBed()
 afterEach(cleanup)
 

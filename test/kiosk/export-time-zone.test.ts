@@ -4,22 +4,16 @@
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ExportJobs } from '../../electron/core/export/export-jobs'
 import { EXPORT_COLUMNS, exportAttendance } from '../../electron/core/export/export'
 import ExcelJS from 'exceljs'
 import { openKioskDb } from '../../electron/core/db/db'
 import type { ExportProgress } from '../../shared/domain'
 import { cleanup, onCleanup, tempDir, waitFor } from './helpers'
+import { inTimeZone } from '../helpers/time-zone'
 
-const zoneBefore = process.env.TZ
-beforeAll(() => {
-  process.env.TZ = 'Asia/Shanghai'
-})
-afterAll(() => {
-  if (zoneBefore === undefined) delete process.env.TZ
-  else process.env.TZ = zoneBefore
-})
+inTimeZone('Asia/Shanghai')
 afterEach(cleanup)
 
 describe('kiosk export in the local time zone', () => {

@@ -6,7 +6,7 @@
 // console's CSV and XLSX of the day, its stats, its days and the big screen's count, read at one
 // moment, must tell one story.
 import { parse } from 'csv-parse/sync'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   consoleKioskListSchema,
   consoleRosterPageSchema,
@@ -21,15 +21,9 @@ import { eventXml, KioskClient, postPush, signedQuery, TOKEN, type Backend } fro
 import { screenPath } from './screen-helpers'
 import { UNDER_LOAD } from '../helpers/wait'
 import { xlsxRows } from '../helpers/xlsx-rows'
+import { inTimeZone } from '../helpers/time-zone'
 
-const zoneBefore = process.env.TZ
-beforeAll(() => {
-  process.env.TZ = 'Asia/Shanghai'
-})
-afterAll(() => {
-  if (zoneBefore === undefined) delete process.env.TZ
-  else process.env.TZ = zoneBefore
-})
+inTimeZone('Asia/Shanghai')
 const { placeFor, relayOn, cleanups } = relayTestBed()
 
 /** `hh:mm` in Shanghai on 1 December 2026 (day 1), as a UTC instant. */

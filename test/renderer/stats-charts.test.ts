@@ -1,17 +1,11 @@
 // The kiosk's stats chart: one bar per 10-minute bucket of the whole campaign, which runs for
 // days. Labels carry the date when the buckets span more than one local day, so the second
 // morning's 09:00 is not a second "09:00" beside the first. TZ is set for this process.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { bucketSummary, bucketTimeLabel } from '../../renderer/src/admin/stats-charts'
+import { inTimeZone } from '../helpers/time-zone'
 
-const zoneBefore = process.env.TZ
-beforeAll(() => {
-  process.env.TZ = 'Asia/Shanghai'
-})
-afterAll(() => {
-  if (zoneBefore === undefined) delete process.env.TZ
-  else process.env.TZ = zoneBefore
-})
+inTimeZone('Asia/Shanghai')
 
 const bucket = (start: number) => ({ start, scans: 1, firstVisits: 1, repeats: 0 })
 // 2026-05-01 09:00 and 2026-05-02 09:00 in China.
