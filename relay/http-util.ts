@@ -12,7 +12,7 @@ export {
   closeIfBodyUnread,
   continueOnlyWhenRead,
   heartbeatMessage,
-  outlastIdleGap,
+  holdIdleUntilAnswered,
   paceBody,
   readBody,
   readJson,

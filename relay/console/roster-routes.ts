@@ -32,7 +32,7 @@ import { uploadBodyPace } from '../connection-limits'
 import {
   BodyTooLargeError,
   closeAfterResponse,
-  outlastIdleGap,
+  holdIdleUntilAnswered,
   readBody,
   sendJson,
 } from '../http-util'
@@ -201,9 +201,10 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         // Before the lookups: the connection's idle timeout (shorter than an upload's gap)
         // must not cut the upload while they are awaited on a slow relay, with no answer at
-        // all. readBody puts it back once the file is in; an answer given without reading it
+        // all, nor the answer while the file is parsed and stored (the client waits in
+        // silence). Its own again once answered; an answer given without reading the file
         // closes the connection.
-        outlastIdleGap(ctx.req, uploadBodyPace(deps.config))
+        holdIdleUntilAnswered(ctx.req, ctx.res, uploadBodyPace(deps.config))
         const id = campaignIdSchema.safeParse(ctx.params.id)
         const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null
         if (campaign === null) {

@@ -3,6 +3,7 @@
  * carries the HTTP status to answer, so no caller tells them apart by message.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 
 /** Why a body could not be read; `status` is the answer (0: the client is gone, none can be sent). */
 export abstract class BodyError extends Error {
@@ -116,24 +117,75 @@ function watchPace(pace: BodyPace, fail: (err: BodyTimeoutError) => void) {
  * While a body with an idle gap (`pace.idleMs`) is read, the socket's own idle timeout (the
  * relay's idleTimeoutMs, 30 s, under uploadIdleTimeoutMs, 60 s) is lengthened past that gap:
  * else it cut a pause the pace allows, and a stall the pace answers 408, with no answer at all.
- * Returns what puts it back once the body is read.
+ * Returns what puts it back once the body is read (for a request held by `holdIdleUntilAnswered`,
+ * what turns it off until the answer).
  */
-export function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () => void {
+function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () => void {
   const socket = req.socket
-  // Already lengthened (a route that awaits lookups before reading its upload calls this
+  // Already set aside (a route that awaits lookups before reading its upload calls this
   // first): what puts it back is still the socket's own.
   const before = idleBefore.get(socket) ?? socket.timeout ?? 0
   if (pace?.idleMs === undefined || before === 0 || before > pace.idleMs) return () => {}
-  idleBefore.set(socket, before)
-  socket.setTimeout(pace.idleMs + IDLE_GAP_MARGIN_MS)
+  setIdle(socket, pace.idleMs + IDLE_GAP_MARGIN_MS)
   return () => {
-    idleBefore.delete(socket)
-    if (!socket.destroyed) socket.setTimeout(before)
+    if (!answerOwed.has(req)) putIdleBack(socket)
   }
 }
 
-/** Each socket's own idle timeout while `outlastIdleGap` has lengthened it. */
-const idleBefore = new WeakMap<object, number>()
+/**
+ * For a request whose body takes the relay long to handle (a 10 MiB roster parsed and stored
+ * on a busy relay: 8.5–10 s under load, more on a slow box): the socket's idle timeout is
+ * lengthened past the body's gap while it comes (`outlastIdleGap`), off from when the body is
+ * in until `res` is answered, and its own again after. The client has sent everything and
+ * waits; put back when the body was in, the idle timeout cut the answer of work that outlasted
+ * it, and the organizer saw a network error for a roster that was stored.
+ */
+export function holdIdleUntilAnswered(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pace: BodyPace | undefined,
+): void {
+  outlastIdleGap(req, pace)
+  answerOwed.add(req)
+  const answered = (): void => {
+    if (!answerOwed.delete(req)) return
+    // Unless Node has set the connection's timeout since (a kept-alive one's, for its next
+    // request, is set before this runs).
+    if (req.socket.timeout === idleSet.get(req.socket)) putIdleBack(req.socket)
+    else forgetIdle(req.socket)
+  }
+  res.once('finish', answered)
+  res.once('close', answered)
+}
+
+/** The body of a request held by `holdIdleUntilAnswered` is in: no idle timeout until answered. */
+function bodyIn(req: IncomingMessage): void {
+  if (answerOwed.has(req) && !req.socket.destroyed) setIdle(req.socket, 0)
+}
+
+/** Requests answered only after work on their whole body (`holdIdleUntilAnswered`). */
+const answerOwed = new WeakSet<IncomingMessage>()
+
+/** Each socket's own idle timeout while it is set aside, and the one set instead. */
+const idleBefore = new WeakMap<Socket, number>()
+const idleSet = new WeakMap<Socket, number>()
+
+function setIdle(socket: Socket, ms: number): void {
+  if (!idleBefore.has(socket)) idleBefore.set(socket, socket.timeout ?? 0)
+  idleSet.set(socket, ms)
+  socket.setTimeout(ms)
+}
+
+function putIdleBack(socket: Socket): void {
+  const before = idleBefore.get(socket)
+  forgetIdle(socket)
+  if (before !== undefined && !socket.destroyed) socket.setTimeout(before)
+}
+
+function forgetIdle(socket: Socket): void {
+  idleBefore.delete(socket)
+  idleSet.delete(socket)
+}
 
 /** How much longer than a body's idle gap its socket may stay silent: the pace answers first. */
 const IDLE_GAP_MARGIN_MS = 1000
@@ -228,6 +280,7 @@ export function readBody(
     req.once('end', () => {
       watch?.stop()
       restoreIdle()
+      bodyIn(req)
       resolve(Buffer.concat(chunks))
     })
     req.once('error', () => {

@@ -270,6 +270,31 @@ describe('request bodies on a slow link', () => {
     expect((await r.store.campaigns.readRoster(id, 0, 0)).total).toBe(0)
   })
 
+  it('answers a roster upload whose storing outlasts idleTimeoutMs and the upload gap', async () => {
+    // A relay slow to parse and store a 10 MiB roster (load): the client has sent everything
+    // and waits; the connection's idle timeout, put back when the body was in, cut the answer.
+    const { r, cookie, id } = await rosterRelay(IDLE_UNDER_UPLOAD_IDLE)
+    const replaceRoster = r.store.campaigns.replaceRoster.bind(r.store.campaigns)
+    let stored: () => void = () => {}
+    const storedDone = new Promise<void>((resolve) => (stored = resolve))
+    r.store.campaigns.replaceRoster = async (...args: Parameters<typeof replaceRoster>) => {
+      await new Promise((resolve) =>
+        setTimeout(resolve, IDLE_UNDER_UPLOAD_IDLE.uploadIdleTimeoutMs + 1500),
+      )
+      const state = await replaceRoster(...args)
+      stored()
+      return state
+    }
+    const csv = Buffer.from(guestRosterCsv(500))
+    const raw = await rawSocket(r)
+    await sendPaced(raw, rosterHead(r, id, cookie), csv, { chunk: 8 * 1024, everyMs: 20 })
+    await storedDone
+    expect(await answered(raw)).toMatch(/^HTTP\/1\.1 200/)
+    expect((await r.store.campaigns.readRoster(id, 0, 0)).total).toBe(500)
+    // Not held open after: the kept-alive connection still closes with no next request.
+    expect(await closedWithin(raw)).toBe(true)
+  })
+
   it('cuts a roster upload that trickles below the floor rate, though never idle long', async () => {
     const { r, cookie, id } = await rosterRelay()
     const csv = Buffer.from(guestRosterCsv(2000))
