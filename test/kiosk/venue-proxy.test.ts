@@ -15,6 +15,10 @@ import {
   ProxySettingError,
   websocketAgent,
 } from '../../electron/core/net/proxy'
+import { defaultSettings, type Settings } from '../../electron/core/config/settings'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { makeFallbackSource } from '../../electron/core/tickets/fallback-source'
+import { sourceErrorBody } from '../../electron/core/tickets/ticket-source'
 import { kioskMethods } from '../../shared/ipc'
 import { redactText } from '../../shared/server/redact'
 import { cleanup, kioskOn, listenForTest, startPlatform, TEST_PIN, waitFor } from './helpers'
@@ -377,5 +381,41 @@ describe('a booth behind the venue’s HTTP proxy', () => {
       'the direct attempt',
     )
     expect(proxy.tunnels()).toBe(0)
+  })
+})
+
+describe('ticket sources behind the venue’s HTTP proxy', () => {
+  /** A direct booth's setup: its WeChat API at a name only the venue's proxy could reach. */
+  function directBooth(): { settings: Settings; vault: MemoryVault } {
+    const vault = new MemoryVault()
+    vault.set('appSecret', 'secret')
+    const settings: Settings = {
+      ...defaultSettings(),
+      kioskId: 'booth-1',
+      ticketSource: 'direct',
+      appId: 'wx0123456789abcdef',
+      apiBase: 'https://api.wechat.venue.test',
+    }
+    return { settings, vault }
+  }
+  async function failureOf(p: Promise<unknown>): Promise<unknown> {
+    return p.then(
+      () => null,
+      (err: unknown) => sourceErrorBody(err),
+    )
+  }
+
+  it('a direct booth’s fallback code goes through the proxy like its other WeChat calls', async () => {
+    // It went direct, to an address the venue lets nothing reach: "unreachable", and no code.
+    const proxy = await startProxy(1, { credentials: 'u:p' })
+    vi.stubEnv('HTTPS_PROXY', `http://${proxy.address}`)
+    const { settings, vault } = directBooth()
+    const fallback = makeFallbackSource(settings, vault)
+    if (fallback === null) throw new Error('no fallback source')
+    expect(await failureOf(fallback.create())).toEqual({
+      code: 'proxy_refused',
+      params: { status: 407 },
+    })
+    expect(proxy.refused()).toBeGreaterThan(0)
   })
 })

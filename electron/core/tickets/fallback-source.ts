@@ -38,6 +38,9 @@ export function makeFallbackSource(s: Settings, vault: SecretVault): FallbackSou
     apiBase: s.apiBase,
     timeoutMs: 10_000,
     busyRetries: 1,
+    // Through the venue's proxy, as the booth's other WeChat calls: direct, it met a network
+    // that lets nothing else out ("unreachable"), and the booth had no fallback code.
+    fetch: netFetch,
   })
   const scene = fallbackScene(s.kioskId)
   return {
