@@ -19,6 +19,8 @@ import { defaultSettings, type Settings } from '../../electron/core/config/setti
 import { MemoryVault } from '../../electron/core/config/vault'
 import { makeFallbackSource } from '../../electron/core/tickets/fallback-source'
 import { sourceErrorBody } from '../../electron/core/tickets/ticket-source'
+import { createDirectTicketSource } from '../../electron/core/tickets/ticket-source-direct'
+import { createProxyTicketSource } from '../../electron/core/tickets/ticket-source-proxy'
 import { kioskMethods } from '../../shared/ipc'
 import { redactText } from '../../shared/server/redact'
 import { cleanup, kioskOn, listenForTest, startPlatform, TEST_PIN, waitFor } from './helpers'
@@ -361,6 +363,17 @@ describe('a booth behind the venue’s HTTP proxy', () => {
     expect(check.relay).toMatchObject({ ok: false, code: 'tls_untrusted' })
     expect(await pairOverHttps(core)).toEqual({ code: 'relay_tls_untrusted', params: {} })
     expect(proxy.tunnels()).toBeGreaterThan(0)
+    // The codes and the fallback code, asked of the relay through the same proxy, say so too.
+    await waitFor(
+      () => core.status().api.lastError?.code === 'tls_untrusted',
+      'the ticket request’s failure named as the network intercepting it',
+      20_000,
+    )
+    await waitFor(
+      () => core.fallback.status().lastError?.code === 'tls_untrusted',
+      'the fallback code request’s failure named as the network intercepting it',
+      20_000,
+    )
   })
 
   it('NO_PROXY and loopback go direct: the proxy sees no tunnel', async () => {
@@ -385,6 +398,8 @@ describe('a booth behind the venue’s HTTP proxy', () => {
 })
 
 describe('ticket sources behind the venue’s HTTP proxy', () => {
+  const BLOCK_PAGE =
+    'HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>Blocked</html>'
   /** A direct booth's setup: its WeChat API at a name only the venue's proxy could reach. */
   function directBooth(): { settings: Settings; vault: MemoryVault } {
     const vault = new MemoryVault()
@@ -398,7 +413,8 @@ describe('ticket sources behind the venue’s HTTP proxy', () => {
     }
     return { settings, vault }
   }
-  async function failureOf(p: Promise<unknown>): Promise<unknown> {
+  async function failureOf(p: Promise<unknown> | undefined): Promise<unknown> {
+    if (p === undefined) throw new Error('no source')
     return p.then(
       () => null,
       (err: unknown) => sourceErrorBody(err),
@@ -417,5 +433,30 @@ describe('ticket sources behind the venue’s HTTP proxy', () => {
       params: { status: 407 },
     })
     expect(proxy.refused()).toBeGreaterThan(0)
+  })
+
+  it('a proxy answering the TLS handshake with its own page: tls_untrusted from every source, not "unreachable"', async () => {
+    const proxy = await startProxy(1, { blockPage: BLOCK_PAGE })
+    vi.stubEnv('HTTPS_PROXY', `http://${proxy.address}`)
+    const { settings, vault } = directBooth()
+    const direct = createDirectTicketSource({
+      appId: settings.appId ?? '',
+      appSecret: 'secret',
+      apiBase: settings.apiBase,
+      kioskId: 'booth-1',
+    })
+    const untrusted = { code: 'tls_untrusted', params: {} }
+    expect(await failureOf(direct.create(1, 600))).toEqual(untrusted)
+    expect(await failureOf(makeFallbackSource(settings, vault)?.create())).toEqual(untrusted)
+    const relayUrl = `https://${RELAY_NAME}`
+    const viaRelay = createProxyTicketSource({ relayUrl, kioskId: 'booth-1', token: 'tok' })
+    expect(await failureOf(viaRelay.create(1, 600))).toEqual(untrusted)
+    vault.set('relayToken', 'tok')
+    const relayFallback = makeFallbackSource(
+      { ...settings, ticketSource: 'proxy', relayUrl },
+      vault,
+    )
+    expect(await failureOf(relayFallback?.create())).toEqual(untrusted)
+    expect(proxy.tunnels()).toBe(4)
   })
 })

@@ -215,7 +215,7 @@ describe('setup page', () => {
     expect(await testWith('bad_credentials')).toContain(en.codes.bad_credentials)
   })
 
-  it('on a direct booth, says the venue’s proxy stopped the WeChat call, in both languages', async () => {
+  it('on a direct booth, says the venue’s proxy or network stopped the WeChat call, in both languages', async () => {
     const fake = createFakeKioskApi()
     const { wrapper, i18n } = mountWith(SetupPage, fake.api)
     await flushPromises()
@@ -229,9 +229,9 @@ describe('setup page', () => {
       await flushPromises()
       return wrapper.get('[data-testid="connection-check"]').text()
     }
-    for (const [locale, proxyWords, refusedBy] of [
-      ['zh-CN', '没有让签到台连到微信接口', '设置 HTTPS_PROXY 不是'],
-      ['en', "through to WeChat's API", 'setting HTTPS_PROXY is not'],
+    for (const [locale, proxyWords, refusedBy, untrusted] of [
+      ['zh-CN', '没有让签到台连到微信接口', '设置 HTTPS_PROXY 不是', '微信接口的安全证书未被接受'],
+      ['en', "through to WeChat's API", 'setting HTTPS_PROXY is not', "WeChat API's security"],
     ] as const) {
       i18n.global.locale.value = locale
       const refused = await testWith({ code: 'proxy_refused', params: { status: 407 } })
@@ -239,6 +239,10 @@ describe('setup page', () => {
       expect(refused).toContain('407')
       const invalid = await testWith({ code: 'proxy_invalid', params: { setting: 'HTTPS_PROXY' } })
       expect(invalid).toContain(refusedBy)
+      // A page answering the TLS handshake in WeChat's place: not the relay's certificate.
+      const intercepted = await testWith({ code: 'tls_untrusted', params: {} })
+      expect(intercepted).toContain(untrusted)
+      expect(intercepted).not.toMatch(/中继的安全证书|relay's security/i)
     }
   })
 })

@@ -7,7 +7,7 @@ import { makeScene } from '../../../shared/relay-protocol'
 import { netFetch } from '../net/proxy'
 import { buildQrCreateBody, WechatClient, wechatFailureOf } from '../../../shared/wechat'
 import {
-  proxySourceError,
+  networkSourceError,
   sourceCodeOfFailure,
   TicketSourceError,
   type CreatedTicket,
@@ -59,8 +59,8 @@ export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSo
 
 /** A failed WeChat call as the kiosk sees it; anything else (a refused request, a bug) is `other`. */
 export function toSourceError(err: unknown): TicketSourceError {
-  const stoppedByProxy = proxySourceError(err)
-  if (stoppedByProxy !== null) return stoppedByProxy
+  const stoppedOnTheWay = networkSourceError(err)
+  if (stoppedOnTheWay !== null) return stoppedOnTheWay
   const failure = wechatFailureOf(err)
   if (failure !== null) {
     return new TicketSourceError(sourceCodeOfFailure(failure.kind), failure.message, {

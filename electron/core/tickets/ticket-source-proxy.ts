@@ -7,7 +7,7 @@ import {
 } from '../../../shared/relay-protocol'
 import { wechatFailureKindOfCode } from '../../../shared/wechat/failure'
 import {
-  proxySourceError,
+  networkSourceError,
   sourceCodeOfFailure,
   TicketSourceError,
   type CreatedTicket,
@@ -124,12 +124,12 @@ const MESSAGES: Partial<Record<TicketSourceErrorCode, string>> = {
 }
 
 /**
- * A request to the relay that got no answer: the venue's proxy stopping it (the corner names the
- * proxy), else the relay unreachable. The ticket proxy's and the fallback code's.
+ * A request to the relay that got no answer: the venue's network stopping it (its proxy, or a page
+ * in the relay's place), else the relay unreachable. The ticket proxy's and the fallback code's.
  */
 export function relayUnanswered(err: unknown): TicketSourceError {
   return (
-    proxySourceError(err) ??
+    networkSourceError(err) ??
     new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
   )
 }

@@ -5,6 +5,7 @@
 import type { StatusCode } from '../../../shared/errors'
 import type { WechatFailureKind } from '../../../shared/wechat/failure'
 import { proxyFault, type ProxyFault } from '../net/proxy'
+import { untrustedCertificate } from '../scans/relay-socket'
 
 export interface CreatedTicket {
   ticket: string
@@ -60,6 +61,8 @@ export type TicketSourceErrorCode = Worded<
   | 'proxy_refused'
   /** The booth's proxy setting (`setting`: HTTPS_PROXY …) is not a proxy's address. */
   | 'proxy_invalid'
+  /** The TLS handshake met a certificate not trusted, or no TLS at all: the network answered. */
+  | 'tls_untrusted'
   | 'other'
 >
 
@@ -150,13 +153,18 @@ export function sourceCodeOfFailure(kind: WechatFailureKind): TicketSourceErrorC
 }
 
 /**
- * A request the venue's proxy stopped (its refusal, or a setting that is not a proxy's address),
- * as the source error the corner names the proxy by, or null: staff were sent to the Wi-Fi by
- * "unreachable" while the proxy wanted a password.
+ * A request the venue's network stopped, as the source error the corner and Diagnostics name it
+ * by, or null: the proxy's refusal or a setting that is not a proxy's address (`proxy_refused`,
+ * `proxy_invalid`: staff were sent to the Wi-Fi by "unreachable" while the proxy wanted a
+ * password), or a TLS handshake answered in the server's place (`tls_untrusted`: a filtering
+ * proxy's block page, a TLS-inspecting proxy, a captive portal), as the relay link says them.
  */
-export function proxySourceError(err: unknown): TicketSourceError | null {
-  const fault = proxyFault(err)
-  if (fault === null) return null
+export function networkSourceError(err: unknown): TicketSourceError | null {
   const message = err instanceof Error ? err.message : String(err)
-  return new TicketSourceError(fault.code, message, { cause: err, proxy: fault.params })
+  const fault = proxyFault(err)
+  if (fault !== null)
+    return new TicketSourceError(fault.code, message, { cause: err, proxy: fault.params })
+  if (untrustedCertificate(err))
+    return new TicketSourceError('tls_untrusted', message, { cause: err })
+  return null
 }

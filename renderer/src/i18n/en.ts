@@ -542,12 +542,14 @@ export const en: MessageSchema = {
       ip_not_allowed:
         "WeChat refuses calls from the relay's IP: it is not on the account's IP allow-list — the relay admin must add the relay server's public IP in the WeChat admin; nothing to change on this booth",
     },
-    /** A direct booth's WeChat call stopped by the venue's proxy (codes.* name the relay). */
+    /** A direct booth's WeChat call stopped by the venue's network (codes.* name the relay). */
     wechatProxyError: {
       proxy_refused:
         "This network's HTTP proxy answered HTTP {status} instead of letting the booth through to WeChat's API: 407 means it wants a user name and password (put them in HTTPS_PROXY), 403 that it does not allow api.weixin.qq.com (ask the venue's IT to allow it). See Diagnostics for the proxy in use",
       proxy_invalid:
         "This booth's proxy setting {setting} is not an http:// or https:// proxy's address, so nothing was sent to WeChat: it is not the network's fault. Set {setting} to the address the venue's IT gives (http://host:port) and restart the booth program, or remove it if the venue has no proxy",
+      tls_untrusted:
+        "WeChat API's security certificate was not accepted: the network answered in its place. Most often the Wi-Fi wants a sign-in (open any web page in a browser on this booth's computer) or a company network inspects encrypted traffic or blocks api.weixin.qq.com (use another network, or ask its IT to let it through). If neither, check this computer's date and time",
     },
     supply: {
       ticket_budget:

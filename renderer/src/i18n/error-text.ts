@@ -39,8 +39,11 @@ type RelayFix = (typeof RELAY_FIXES)[number]
 const isRelayFix = (code: string): code is RelayFix =>
   (RELAY_FIXES as readonly string[]).includes(code)
 
-/** The venue's proxy stopping a request: its words name what was asked for (`codes.*`: the relay). */
-const PROXY_FAULTS = ['proxy_refused', 'proxy_invalid'] as const
+/**
+ * The venue's network stopping a request (its proxy, or a page answering the TLS handshake): its
+ * words name what was asked for (`codes.*`: the relay).
+ */
+const PROXY_FAULTS = ['proxy_refused', 'proxy_invalid', 'tls_untrusted'] as const
 type ProxyFault = (typeof PROXY_FAULTS)[number]
 const isProxyFault = (code: string): code is ProxyFault =>
   (PROXY_FAULTS as readonly string[]).includes(code)
@@ -49,7 +52,7 @@ const isProxyFault = (code: string): code is ProxyFault =>
  * A ticket source's failure in words. Through the relay proxy, WeChat refusing the AppSecret or
  * the caller's IP is about the relay's (this booth has no AppSecret field, and its IP is not
  * the one WeChat sees): the relay admin fixes it, not staff at the booth. A direct booth's
- * request stopped by the venue's proxy was on its way to WeChat, not to the relay.
+ * request stopped by the venue's network was on its way to WeChat, not to the relay.
  */
 export function sourceErrorText(
   i18n: Translator,
