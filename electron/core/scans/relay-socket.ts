@@ -7,7 +7,7 @@ import WebSocket from 'ws'
 import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
 import { causes, errorCode } from '../../../shared/error-code'
-import { proxySettingFault, websocketAgent } from '../net/proxy'
+import { proxyFault, websocketAgent } from '../net/proxy'
 
 /** The request under way, or why it could not even be made (never a throw). */
 export type RelaySocketOpening =
@@ -50,13 +50,14 @@ export function openRelaySocket(
       headers: { authorization: `Bearer ${token}` },
     })
   } catch (err) {
-    const badProxy = proxySettingFault(err)
+    // Only the setting can be at fault here: nothing has been sent to a proxy yet.
+    const fault = proxyFault(err)
     return {
       refused:
         errorCode(err) === 'ERR_INVALID_CHAR'
           ? errorBody('unauthorized')
-          : badProxy !== null
-            ? errorBody('proxy_invalid', { setting: badProxy.setting })
+          : fault?.code === 'proxy_invalid'
+            ? errorBody('proxy_invalid', fault.params)
             : errorBody('unreachable'),
       message: err instanceof Error ? err.message : String(err),
     }
