@@ -9,6 +9,7 @@ import RosterPage from '../../renderer/src/admin/pages/RosterPage.vue'
 import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
 import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
 import StatsPage from '../../renderer/src/admin/pages/StatsPage.vue'
+import { useExportStore } from '../../renderer/src/stores/exports'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
@@ -758,6 +759,68 @@ describe('export page', () => {
     await flushPromises()
     expect(wrapper.get('[data-testid="export-download"]').attributes('download')).toBe(
       'spring.xlsx',
+    )
+  })
+
+  it('keeps the progress of the newest finished exports only, never the running one or its own', async () => {
+    // It kept every export's progress until the page was reloaded: a booth exporting all day.
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    const base = { fileName: 'spring.csv', savedPath: null, error: null, downloadUrl: null }
+    fake.emit('exportProgress', {
+      ...base,
+      exportId: 'x-1',
+      state: 'running',
+      rowsDone: 0,
+      rowsTotal: 9,
+    })
+    fake.emit('exportProgress', {
+      ...base,
+      exportId: 'other-running',
+      state: 'running',
+      rowsDone: 0,
+      rowsTotal: 9,
+    })
+    for (let i = 0; i < 100; i++)
+      fake.emit('exportProgress', {
+        ...base,
+        exportId: `other-${i}`,
+        state: 'done',
+        rowsDone: 1,
+        rowsTotal: 1,
+      })
+    const { progress } = useExportStore()
+    expect([...progress.keys()]).toEqual([
+      'x-1',
+      'other-running',
+      ...Array.from({ length: 20 }, (_, i) => `other-${80 + i}`),
+    ])
+    fake.emit('exportProgress', {
+      ...base,
+      exportId: 'x-1',
+      state: 'done',
+      rowsDone: 9,
+      rowsTotal: 9,
+      downloadUrl: '/api/export/x-1',
+    })
+    fake.emit('exportProgress', {
+      ...base,
+      exportId: 'other-100',
+      state: 'done',
+      rowsDone: 1,
+      rowsTotal: 1,
+    })
+    await flushPromises()
+    // The one on the page stays however many finish after it; 20 finished in all.
+    expect(progress.has('x-1')).toBe(true)
+    expect(progress.size).toBe(21)
+    expect(progress.has('other-81')).toBe(false)
+    expect(wrapper.get('[data-testid="export-download"]').attributes('href')).toBe(
+      '/api/export/x-1',
     )
   })
 
