@@ -12,28 +12,14 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openKioskDb } from '../../electron/core/db/db'
 import { createKioskCore } from '../../electron/core/kiosk-core'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { silentLogger } from '../../shared/server/log'
-import { cleanup, tempDir } from './helpers'
+import { cleanup, seededExportDir, tempDir } from './helpers'
 
 afterEach(cleanup)
 
 const ROOT = join(import.meta.dirname, '..', '..')
-
-/** A kiosk data folder holding one check-in of campaign expo. */
-function seededDataDir(): string {
-  const dir = tempDir()
-  const db = openKioskDb(join(dir, 'kiosk.db'))
-  db.prepare(
-    `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind, create_time,
-       received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
-     VALUES ('e1', 'expo', 'k1', 'o_1', 'k1:abc', 'T', 'scan', 1700000000, 1700000000000, 1, 1, NULL, 0)`,
-  ).run()
-  db.close()
-  return dir
-}
 
 /**
  * `kiosk export ...args` from the sources, in `cwd`. As root, without the capabilities that let
@@ -114,7 +100,7 @@ describe('kiosk export usage errors', () => {
   ]
   for (const c of cases) {
     it(`${c.what}: exit 2, says why with the usage, writes nothing`, () => {
-      const data = seededDataDir()
+      const data = seededExportDir()
       const outDir = tempDir()
       const out = join(outDir, 'att.csv')
       const run = exportCli(['--data', data, ...c.args.map((a) => a.replace(/OUT$/, out))])
@@ -129,7 +115,7 @@ describe('kiosk export usage errors', () => {
   it('an empty --data: exit 2 naming --data, not the default folder nor SCANDESK_DATA', () => {
     const outDir = tempDir()
     const out = join(outDir, 'att.csv')
-    const run = exportCli(['--data', '', '--out', out], ROOT, { SCANDESK_DATA: seededDataDir() })
+    const run = exportCli(['--data', '', '--out', out], ROOT, { SCANDESK_DATA: seededExportDir() })
     expect(run.status).toBe(2)
     expect(run.stderr).toMatch(/--data needs a folder/)
     expect(run.stderr).toMatch(/usage: kiosk export --data DIR/)
@@ -153,14 +139,14 @@ describe('kiosk export usage errors', () => {
   // A clear cut short (its secrets gone, the database not yet): what staff chose to erase is
   // not exported from it as though the booth still held a live event.
   it('a clear cut short: exit 1 saying so in zh-CN and English, nothing written or read out', () => {
-    const data = seededDataDir()
+    const data = seededExportDir()
     writeFileSync(join(data, 'clearing.json'), '{"version":1,"since":1}\n')
     const before = readFileSync(join(data, 'kiosk.db'))
     const outDir = tempDir()
     const run = exportCli(['--data', data, '--campaign', 'expo', '--out', join(outDir, 'att.csv')])
     expect(run.status).toBe(1)
-    expect(run.stderr).toContain('清除本机数据时被中断')
-    expect(run.stderr).toContain('a clear of this booth was cut short')
+    expect(run.stderr).toContain('清除时被中断')
+    expect(run.stderr).toContain('(or was cut short)')
     expect(run.stderr).toContain(`npm run kiosk -- clear --data ${data}`)
     expect(run.stdout).toBe('')
     expect(readdirSync(outDir)).toEqual([])
@@ -168,7 +154,7 @@ describe('kiosk export usage errors', () => {
   })
 
   it('the same folder and --out export when the command is right', () => {
-    const data = seededDataDir()
+    const data = seededExportDir()
     const outDir = tempDir()
     const run = exportCli(['--data', data, '--campaign', 'expo', '--out', join(outDir, 'att.csv')])
     expect(run.status).toBe(0)
@@ -178,7 +164,7 @@ describe('kiosk export usage errors', () => {
   })
 
   it('an --out named .xlsx, with no --format, is an XLSX workbook; --format csv with it is refused', () => {
-    const data = seededDataDir()
+    const data = seededExportDir()
     const outDir = tempDir()
     const out = join(outDir, 'Att.XLSX')
     const run = exportCli(['--data', data, '--campaign', 'expo', '--out', out])
@@ -195,7 +181,7 @@ describe('kiosk export usage errors', () => {
 describe('kiosk export --out it cannot write', () => {
   /** Runs the export in a fresh folder with --out `out` as typed; its result and the folder. */
   function exportTo(out: string, prepare: (cwd: string) => void = () => {}) {
-    const data = seededDataDir()
+    const data = seededExportDir()
     const cwd = tempDir()
     prepare(cwd)
     const run = exportCli(['--data', data, '--campaign', 'expo', '--out', out], cwd)
@@ -333,7 +319,7 @@ describe('a kiosk.db of 0 bytes', () => {
     const run = exportCli(['--data', dir, '--campaign', 'expo', '--out', join(tempDir(), 'a.csv')])
     expect(run.stderr).toContain(`warning: kiosk database ${db} ${EMPTY}\n`)
     // A data folder that had a database: no such warning.
-    const seeded = seededDataDir()
+    const seeded = seededExportDir()
     const again = exportCli([
       '--data',
       seeded,

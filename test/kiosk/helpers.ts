@@ -371,3 +371,16 @@ export function exportJobsIn(
   })
   return { jobs, seen }
 }
+
+/** A kiosk data folder holding one check-in of campaign expo (for `kiosk export`). */
+export function seededExportDir(): string {
+  const dir = tempDir()
+  const db = openKioskDb(join(dir, 'kiosk.db'))
+  db.prepare(
+    `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind, create_time,
+       received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+     VALUES ('e1', 'expo', 'k1', 'o_1', 'k1:abc', 'T', 'scan', 1700000000, 1700000000000, 1, 1, NULL, 0)`,
+  ).run()
+  db.close()
+  return dir
+}

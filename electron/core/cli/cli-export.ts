@@ -84,15 +84,7 @@ export async function runExportCommand(args: string[]): Promise<number> {
   }
   // A clear cut short has its secrets gone and its guests' rows next: they are erased, not
   // exported (the clear was confirmed, or nothing was only here).
-  if (existsSync(join(dataDir, CLEARING_MARKER))) {
-    process.stderr.write(
-      `error: ${dataDir} 在清除本机数据时被中断，签到记录正在被清除，不能导出。` +
-        `运行 npm run kiosk -- clear --data ${dataDir} 把清除做完（或启动签到程序，它会先做完）。\n` +
-        `a clear of this booth was cut short in ${dataDir}: its check-ins are being erased, not exported. ` +
-        `Finish it with npm run kiosk -- clear --data ${dataDir} (or start the kiosk, which finishes it first).\n`,
-    )
-    return 1
-  }
+  if (clearBegun(dataDir)) return refuseClearing(dataDir)
   const dbFile = join(dataDir, 'kiosk.db')
   if (!existsSync(dbFile)) {
     process.stderr.write(`error: no kiosk data in ${dataDir} (kiosk.db not found)\n`)
@@ -157,8 +149,18 @@ export async function runExportCommand(args: string[]): Promise<number> {
       removeStalePartials(dirname(file), basename(file))
       let rows: number
       try {
-        rows = (await writeAtomically(file, run)).rows
+        rows = (
+          await writeAtomically(file, async (out) => {
+            const written = await run(out)
+            // No folder lock (a running booth holds it), so a clear may have begun while the
+            // rows were read (kiosk.db removed under an open reader is still read on Linux and
+            // macOS): looked at again before the file appears, which then never does.
+            if (clearBegun(dataDir)) throw new ClearBegunError()
+            return written
+          })
+        ).rows
       } catch (err) {
+        if (err instanceof ClearBegunError) return refuseClearing(dataDir)
         const why = fileErrorReason(err, values.out, format)
         if (why === null) throw err
         process.stderr.write(`error: cannot write ${values.out}: ${why}\n`)
@@ -170,8 +172,9 @@ export async function runExportCommand(args: string[]): Promise<number> {
     } else {
       const stdout = stdoutSink('kiosk', 'nothing more is exported')
       try {
-        await run(stdoutWritable(stdout))
+        await run(stdoutWritable(stdout, () => clearBegun(dataDir)))
       } catch (err) {
+        if (err instanceof ClearBegunError) return refuseClearing(dataDir)
         if (!stdout.closed) throw err
         // Its reader went away (`… | head -1`): the rows it did not take are not read either.
         process.stderr.write(
@@ -186,15 +189,43 @@ export async function runExportCommand(args: string[]): Promise<number> {
   }
 }
 
+/** Whether a clear of the folder has begun (and not finished): its guests are being erased. */
+function clearBegun(dataDir: string): boolean {
+  return existsSync(join(dataDir, CLEARING_MARKER))
+}
+
+/** A clear begun before or during the export: thrown by its writer, said by `refuseClearing`. */
+class ClearBegunError extends Error {
+  override name = 'ClearBegunError'
+  constructor() {
+    super('a clear of this booth has begun')
+  }
+}
+
+function refuseClearing(dataDir: string): number {
+  process.stderr.write(
+    `error: ${dataDir} 的本机数据正在清除（或清除时被中断），签到记录正在被清除，不能导出。` +
+      `清除没有在运行时，运行 npm run kiosk -- clear --data ${dataDir} 把它做完（或启动签到程序，它会先做完）。\n` +
+      `a clear of this booth has begun in ${dataDir} (or was cut short): its check-ins are being erased, not exported. ` +
+      `If no clear is running, finish it with npm run kiosk -- clear --data ${dataDir} (or start the kiosk, which finishes it first).\n`,
+  )
+  return 1
+}
+
 /**
  * The export's destination when there is no --out: each chunk waits until stdout took it, and
  * a stdout whose reader is gone fails the write, so the export stops (instead of a pipe that
  * unpiped itself and left the export waiting for an 'end' that never came). Ending it never
  * ends the process's stdout.
  */
-function stdoutWritable(stdout: StdoutSink): Writable {
+function stdoutWritable(stdout: StdoutSink, clearing: () => boolean): Writable {
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
+      // A clear begun meanwhile: no more of its guests go out (what went cannot be taken back).
+      if (clearing()) {
+        done(new ClearBegunError())
+        return
+      }
       void stdout.written(chunk).then((taken) => {
         done(taken ? null : new Error('stdout is closed'))
       })
