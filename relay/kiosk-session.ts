@@ -187,6 +187,12 @@ export class KioskSession {
   private phase: Phase = 'awaiting-hello'
   private sentSeq = 0
   private ackedSeq = 0
+  /**
+   * The store's acknowledged seq at the hello: events up to it were delivered before (a kiosk
+   * resumes one behind its cursor to check the relay still holds the event it stored there,
+   * and acks it again), so their delivery lag is not counted twice.
+   */
+  private ackedAtHello = 0
   /** seq → receivedAt of events sent and not yet acknowledged (at most `window`). */
   private readonly inFlight = new Map<number, number>()
   private pumping = false
@@ -547,6 +553,7 @@ export class KioskSession {
       }
       let { epoch } = state
       let start = 0
+      this.ackedAtHello = state.ackedSeq
       // Read before the welcome so nothing comes between it and the campaign frame: a kiosk
       // back after hours has its current campaign before any replayed scan is greeted.
       let view = await this.ctx.campaignOf(this.kioskId)
@@ -671,7 +678,7 @@ export class KioskSession {
     const now = this.ctx.now()
     for (const [seq, receivedAt] of this.inFlight) {
       if (seq > ack.seq) continue
-      this.ctx.metrics.observeDeliveryLag((now - receivedAt) / 1000)
+      if (seq > this.ackedAtHello) this.ctx.metrics.observeDeliveryLag((now - receivedAt) / 1000)
       this.inFlight.delete(seq)
     }
     this.storeAck(ack.seq, now)
