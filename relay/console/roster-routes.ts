@@ -202,8 +202,8 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         // Before the lookups: the connection's idle timeout (shorter than an upload's gap)
         // must not cut the upload while they are awaited on a slow relay, with no answer at
         // all, nor the answer while the file is parsed and stored (the client waits in
-        // silence). Its own again once answered; an answer given without reading the file
-        // closes the connection.
+        // silence; up to uploadTimeoutMs then, never unbounded). Its own again once answered;
+        // an answer given without reading the file closes the connection.
         holdIdleUntilAnswered(ctx.req, ctx.res, uploadBodyPace(deps.config))
         const id = campaignIdSchema.safeParse(ctx.params.id)
         const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null

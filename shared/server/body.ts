@@ -135,10 +135,12 @@ function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () =>
 /**
  * For a request whose body takes the relay long to handle (a 10 MiB roster parsed and stored
  * on a busy relay: 8.5–10 s under load, more on a slow box): the socket's idle timeout is
- * lengthened past the body's gap while it comes (`outlastIdleGap`), off from when the body is
- * in until `res` is answered, and its own again after. The client has sent everything and
- * waits; put back when the body was in, the idle timeout cut the answer of work that outlasted
- * it, and the organizer saw a network error for a roster that was stored.
+ * lengthened past the body's gap while it comes (`outlastIdleGap`), from when the body is in
+ * until `res` is answered lengthened to the body's whole deadline (`pace.totalMs`, the relay's
+ * uploadTimeoutMs), and its own again after. The client has sent everything and waits; put
+ * back when the body was in, the idle timeout cut the answer of work that outlasted it, and
+ * the organizer saw a network error for a roster that was stored. Never off: a handler that
+ * never answers (a store call that never returns) must not hold the socket open forever.
  */
 export function holdIdleUntilAnswered(
   req: IncomingMessage,
@@ -146,7 +148,7 @@ export function holdIdleUntilAnswered(
   pace: BodyPace | undefined,
 ): void {
   outlastIdleGap(req, pace)
-  answerOwed.add(req)
+  answerOwed.set(req, pace?.totalMs ?? 0)
   const answered = (): void => {
     if (!answerOwed.delete(req)) return
     // Unless Node has set the connection's timeout since (a kept-alive one's, for its next
@@ -158,13 +160,24 @@ export function holdIdleUntilAnswered(
   res.once('close', answered)
 }
 
-/** The body of a request held by `holdIdleUntilAnswered` is in: no idle timeout until answered. */
+/**
+ * The body of a request held by `holdIdleUntilAnswered` is in: until it is answered, the idle
+ * timeout is the longer of the socket's own and the body's whole deadline (none if the socket
+ * had none).
+ */
 function bodyIn(req: IncomingMessage): void {
-  if (answerOwed.has(req) && !req.socket.destroyed) setIdle(req.socket, 0)
+  const deadline = answerOwed.get(req)
+  const socket = req.socket
+  if (deadline === undefined || socket.destroyed) return
+  const own = idleBefore.get(socket) ?? socket.timeout ?? 0
+  setIdle(socket, own === 0 ? 0 : Math.max(own, deadline))
 }
 
-/** Requests answered only after work on their whole body (`holdIdleUntilAnswered`). */
-const answerOwed = new WeakSet<IncomingMessage>()
+/**
+ * Requests answered only after work on their whole body (`holdIdleUntilAnswered`), each with
+ * its body's whole deadline (ms), the longest it may then wait in silence for its answer.
+ */
+const answerOwed = new WeakMap<IncomingMessage, number>()
 
 /** Each socket's own idle timeout while it is set aside, and the one set instead. */
 const idleBefore = new WeakMap<Socket, number>()

@@ -295,6 +295,30 @@ describe('request bodies on a slow link', () => {
     expect(await closedWithin(raw)).toBe(true)
   })
 
+  it('closes a roster upload whose storing never ends once uploadTimeoutMs passes in silence', async () => {
+    // Held past idleTimeoutMs while the relay stores the file, but not forever: a store call
+    // that never returns must not keep the socket open with no timeout at all.
+    const config = { idleTimeoutMs: 1500, uploadTimeoutMs: 3000 }
+    const { r, cookie, id } = await rosterRelay(config)
+    let release: () => void = () => {}
+    const hung = new Promise<void>((resolve) => (release = resolve))
+    cleanups.push(() => release())
+    let storing: () => void = () => {}
+    const storingStarted = new Promise<void>((resolve) => (storing = resolve))
+    const replaceRoster = r.store.campaigns.replaceRoster.bind(r.store.campaigns)
+    r.store.campaigns.replaceRoster = async (...args: Parameters<typeof replaceRoster>) => {
+      storing()
+      await hung
+      return replaceRoster(...args)
+    }
+    const raw = await rawSocket(r)
+    const csv = Buffer.from(guestRosterCsv(50))
+    await sendPaced(raw, rosterHead(r, id, cookie), csv, { chunk: 8 * 1024, everyMs: 20 })
+    await storingStarted
+    expect(await closedWithin(raw, config.uploadTimeoutMs + BOUND_MS)).toBe(true)
+    expect(raw.received()).toBe('')
+  })
+
   it('cuts a roster upload that trickles below the floor rate, though never idle long', async () => {
     const { r, cookie, id } = await rosterRelay()
     const csv = Buffer.from(guestRosterCsv(2000))
