@@ -257,12 +257,17 @@ export function waiting(now: number, until: number, waitMs: number): boolean {
 
 /**
  * Whether a backoff ends as the relay link is welcomed again (`relayBack`): only a wait after
- * failing to reach the relay (`unreachable`), for a source that asks through it (`proxy`). The
+ * failing to reach the relay, for a source that asks through it (`proxy`): `unreachable`, or
+ * `tls_untrusted` (the venue's network answered the relay's TLS handshake itself, a Wi-Fi
+ * sign-in or a filtering proxy: the link welcomed again is the relay's own certificate). The
  * ticket supply and the fallback code alike.
  */
 export function waitEndsWithRelay(
   source: { readonly kind: 'direct' | 'proxy' } | null,
   lastError: { readonly code: string } | null,
 ): boolean {
-  return source?.kind === 'proxy' && lastError?.code === 'unreachable'
+  return source?.kind === 'proxy' && RELAY_NOT_REACHED.has(lastError?.code ?? '')
 }
+
+/** The source errors of a request that never reached the relay (`waitEndsWithRelay`). */
+const RELAY_NOT_REACHED: ReadonlySet<string> = new Set(['unreachable', 'tls_untrusted'])
