@@ -4,9 +4,10 @@
  * desk, else null: "来宾 #<number>"), the console's attendance list its 姓名 column and its search
  * by name (relay/attendance/row-names.ts). A campaign's roster and bindings are read once, on
  * first use, and kept in step with the change feed (which the book follows itself): a new
- * binding (on any instance) is applied in place, a new roster version reads that campaign again,
- * a resync (the feed was interrupted) every campaign; a read that failed is tried again on the
- * next use.
+ * binding (on any instance) is applied in place, a new roster version or an erasure reads that
+ * campaign again, a resync (the feed was interrupted) every campaign; a read that failed is tried
+ * again on the next use. Such a change landing while the book is read reads it again for those
+ * already waiting on that read too (`Reading`).
  *
  * Booth links ask it too (hasRegistration), whether a desk's bind names a registration of the
  * roster.
@@ -27,6 +28,13 @@ import type { RelayStore, StoreChange } from '../store/types'
 /** A campaign's book that nothing holds is dropped this long after its last use. */
 export const NAME_BOOK_IDLE_MS = 10 * 60_000
 
+/**
+ * Reads one use of a book may make: each one more because a roster change, an erasure or a
+ * resync landed during the one before; under changes that never stop, the last read stands (the
+ * next use reads again).
+ */
+const READS_PER_USE = 3
+
 interface Book {
   /** The roster version read (a roster swapped mid-read is read again: eachRosterEntry). */
   version: number
@@ -36,6 +44,15 @@ interface Book {
   bound: Map<string, string>
   /** registration id → name as a search compares it, filled by the first search that reads it */
   folded: Map<string, string>
+}
+
+/**
+ * A campaign's book being read: `generation` counts the roster changes, erasures and resyncs
+ * that landed while any of its `reads` was in flight (the entry is kept only while one is).
+ */
+interface Reading {
+  generation: number
+  reads: number
 }
 
 /** Who keeps a campaign's book. */
@@ -51,6 +68,7 @@ interface Keepers {
 export class NameBook {
   private readonly books = new Map<string, Promise<Book>>()
   private readonly keepers = new Map<string, Keepers>()
+  private readonly reading = new Map<string, Reading>()
   private readonly unsubscribe: () => void
 
   constructor(
@@ -138,9 +156,13 @@ export class NameBook {
   }
 
   private onChange(change: StoreChange): void {
-    if (change.type === 'resync') this.books.clear()
-    else if (change.type === 'roster' || change.type === 'erasure') {
+    if (change.type === 'resync') {
+      this.books.clear()
+      for (const r of this.reading.values()) r.generation++
+    } else if (change.type === 'roster' || change.type === 'erasure') {
       this.books.delete(change.campaignId)
+      const r = this.reading.get(change.campaignId)
+      if (r !== undefined) r.generation++
     } else if (change.type === 'binding') {
       const loaded = this.books.get(change.campaignId)
       // Applied once the book is read (a read in flight reads the binding itself, or not:
@@ -204,7 +226,29 @@ export class NameBook {
     return p
   }
 
+  /**
+   * The campaign's book as the store has it after every change that landed before the read
+   * ended: a read a change overtook (its roster page or bindings taken before it) is read again.
+   */
   private async read(campaignId: string): Promise<Book> {
+    let r = this.reading.get(campaignId)
+    if (r === undefined) {
+      r = { generation: 0, reads: 0 }
+      this.reading.set(campaignId, r)
+    }
+    r.reads++
+    try {
+      for (let round = 1; ; round++) {
+        const generation = r.generation
+        const book = await this.readOnce(campaignId)
+        if (r.generation === generation || round === READS_PER_USE) return book
+      }
+    } finally {
+      if (--r.reads === 0) this.reading.delete(campaignId)
+    }
+  }
+
+  private async readOnce(campaignId: string): Promise<Book> {
     const names = new Map<string, string>()
     // All of one version: a roster replaced between two pages is read again.
     const version = await eachRosterEntry(
