@@ -481,6 +481,48 @@ describe('desk page', () => {
     expect(wrapper.get('[data-testid="desk-ticket"]').text()).toContain('Guest 2')
   })
 
+  it("keeps the last guest asked for when an earlier guest's answer comes after it", async () => {
+    // Guest 1's code asked for, then Guest 2's; the kiosk answers Guest 2 first, then Guest 1:
+    // the late answer put Guest 1's code up under Guest 2's click (turned to Guest 2, scanned as
+    // Guest 1), and a late refusal of Guest 1's put its error beside Guest 2's code.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1'), entry('2', 'ACME', 'G2')])
+    const answers: Array<{ resolve: (t: ScreenTicket) => void; reject: (e: unknown) => void }> = []
+    fake.api.showDeskTicket.mockImplementation(
+      () => new Promise<ScreenTicket>((resolve, reject) => answers.push({ resolve, reject })),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    const show = (n: number) =>
+      wrapper.findAll('[data-testid="desk-result"] button')[n]?.trigger('click')
+    const ticketOf = (n: number) =>
+      makeTicket(Date.now(), { rosterEntry: { id: String(n), name: `Guest ${n}` } })
+
+    await show(0)
+    await show(1)
+    await flushPromises()
+    expect(answers).toHaveLength(2)
+    answers[1]?.resolve(ticketOf(2))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="desk-ticket"]').text()).toContain('Guest 2')
+    answers[0]?.resolve(ticketOf(1))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="desk-ticket"]').text()).toContain('Guest 2')
+    expect(wrapper.get('[data-testid="desk-ticket"]').text()).not.toContain('Guest 1')
+
+    // The same with the earlier one refused late: no error beside the code asked for last.
+    await show(0)
+    await show(1)
+    await flushPromises()
+    answers[3]?.resolve(ticketOf(2))
+    await flushPromises()
+    answers[2]?.reject({ code: 'internal', params: {} })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="desk-ticket"]').text()).toContain('Guest 2')
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+  })
+
   it('marks every guest the live check-ins name, the shown one and the listed ones', async () => {
     const fake = createFakeKioskApi()
     const guests = Array.from({ length: 40 }, (_, i) => entry(String(i + 1), 'ACME', `G${i + 1}`))

@@ -43,6 +43,11 @@ export const useDeskStore = defineStore('desk', () => {
    */
   const checkedIn = ref(new Map<string, number>())
   let searchSeq = 0
+  /**
+   * Counts the codes asked for (and campaign moves): an answer to an earlier ask, come after a
+   * later one, is another guest's code (or another campaign's) and is dropped, as its refusal.
+   */
+  let ticketSeq = 0
   /** The shown guest's check-in time as the results had it when their code was shown. */
   let shownCheckedInAt: number | null = null
   /** The guest whose code was shown last, for a fresh code once it expired (`showAgain`). */
@@ -62,6 +67,7 @@ export const useDeskStore = defineStore('desk', () => {
     campaignId = id
     if (before === null) return true
     searchSeq++
+    ticketSeq++
     results.value = []
     answered.value = null
     ticket.value = null
@@ -110,11 +116,21 @@ export const useDeskStore = defineStore('desk', () => {
   /**
    * Another guest's code: the one on show goes at once, before the kiosk answers (or refuses),
    * so it is never turned to this guest and scanned as theirs. The same guest's (a fresh code
-   * for an expired one) stays until the new one is in.
+   * for an expired one) stays until the new one is in. Only the last ask's answer (or refusal)
+   * is shown: the kiosk may answer two asks in reverse order, and the earlier guest's code, come
+   * last, would be up under the later guest's click.
    */
   async function showTicket(entry: RosterEntry): Promise<void> {
     if (ticket.value?.rosterEntry?.id !== entry.id) ticket.value = null
-    const shown = await session.run(() => api.showDeskTicket({ rosterEntryId: entry.id }))
+    const mine = ++ticketSeq
+    let shown: ScreenTicket
+    try {
+      shown = await session.run(() => api.showDeskTicket({ rosterEntryId: entry.id }))
+    } catch (e) {
+      if (mine !== ticketSeq) return
+      throw e
+    }
+    if (mine !== ticketSeq) return
     shownCheckedInAt = entry.checkedInAt
     shownEntry = entry
     ticket.value = shown
