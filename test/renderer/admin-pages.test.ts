@@ -1000,6 +1000,23 @@ describe('campaign page', () => {
     expect(wrapper.text()).toContain('活动已保存')
   })
 
+  it('takes "活动已保存" down once the form is edited again', async () => {
+    // The note stayed above a form typed on since: the new edits read as saved (and on screen).
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    await wrapper.get('#c-name').setValue('春季博览会 第二天')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="campaign-notice"]').text()).toBe('活动已保存')
+    await wrapper.get('#g-en-named').setValue('Hello {name}!')
+    expect(wrapper.find('[data-testid="campaign-notice"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="campaign-notice"]').text()).toBe('活动已保存')
+  })
+
   it('refuses out-of-range numbers and an end before the start, with a reason per field', async () => {
     const fake = createFakeKioskApi()
     const { wrapper } = mountWith(CampaignPage, fake.api)
