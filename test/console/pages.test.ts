@@ -759,6 +759,53 @@ describe('booths', () => {
     expect(wrapper.get('[data-testid="pairing"]').attributes('data-booth')).toBe('hall-b')
   })
 
+  it("keeps the last booth asked for when an earlier booth's code is answered after it", async () => {
+    // 新配对码 on hall-a, then on hall-b, the relay answering hall-b first: hall-a's code, come
+    // last, went up on the card under hall-b's click (typed at hall-b's laptop, it paired it as
+    // hall-a), and hall-a's late refusal went up beside hall-b's card.
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true }),
+      makeKiosk({ id: 'hall-b', online: true }),
+    ])
+    const answers: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
+    fake.api.pairKiosk.mockImplementation(
+      (id) =>
+        new Promise((resolve, reject) =>
+          answers.push({
+            resolve: () =>
+              resolve({ id, pairingCode: 'FGHJ3467', expiresAt: Date.now() + 15 * 60_000 }),
+            reject,
+          }),
+        ),
+    )
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const ask = (id: string) =>
+      wrapper.get(`[data-kiosk="${id}"] [data-testid="new-code"]`).trigger('click')
+
+    await ask('hall-a')
+    await ask('hall-b')
+    await flushPromises()
+    expect(answers).toHaveLength(2)
+    answers[1]?.resolve()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing"]').attributes('data-booth')).toBe('hall-b')
+    answers[0]?.resolve()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing"]').attributes('data-booth')).toBe('hall-b')
+
+    await ask('hall-a')
+    await ask('hall-b')
+    await flushPromises()
+    answers[3]?.resolve()
+    await flushPromises()
+    answers[2]?.reject(new ConsoleApiError('network', 0))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing"]').attributes('data-booth')).toBe('hall-b')
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+  })
+
   it('pairs a revoked booth again from its row: its id, queued scans and printed codes stay', async () => {
     // A revoked booth had no buttons: "must be paired again", but adding its id is 409, so the
     // spare laptop for a booth revoked first could only become a new booth, leaving the scans

@@ -62,28 +62,49 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     }
   })
 
-  /** Throws the API's error (the add form shows it); on success the code is in `pairing`. */
+  /** Counts the codes asked for: only the last ask's code is put on the card. */
+  let pairingSeq = 0
+
   /**
    * Another code asked for: the card on show goes at once, before the relay answers (or
    * refuses), so its code is never typed at the laptop this one is for (pairing it as the other
-   * booth).
+   * booth). The relay may answer two asks in reverse order: an earlier ask's code (another
+   * booth's) come after a later ask is not put up under the later click. Throws the API's error;
+   * with `lastOnly`, only while this ask is still the last.
    */
-  function hidePairing(): void {
+  async function askPairing(
+    ask: () => Promise<AddKioskResponse>,
+    { lastOnly }: { lastOnly: boolean },
+  ): Promise<void> {
     pairing.value = null
     pairingUsed.value = false
+    const mine = ++pairingSeq
+    let code: AddKioskResponse
+    try {
+      code = await ask()
+    } catch (e) {
+      if (lastOnly && mine !== pairingSeq) return
+      throw e
+    }
+    void refresh()
+    if (mine === pairingSeq) showPairing(code)
   }
 
+  /**
+   * A new booth and its first code. Throws the API's error, also when another code was asked
+   * for since (the add form says why this id was not added); on success the code is in `pairing`.
+   */
   async function add(id: string): Promise<void> {
-    hidePairing()
-    showPairing(await api.addKiosk(id))
-    void refresh()
+    await askPairing(() => api.addKiosk(id), { lastOnly: false })
   }
 
-  /** A new code for a booth that exists; shown like a new booth's. */
+  /**
+   * A new code for a booth that exists; shown like a new booth's. A refusal come after another
+   * code was asked for is of a booth no longer being paired, and is not thrown (the page would
+   * show it beside that other booth's card).
+   */
   async function repair(id: string): Promise<void> {
-    hidePairing()
-    showPairing(await api.pairKiosk(id))
-    void refresh()
+    await askPairing(() => api.pairKiosk(id), { lastOnly: true })
   }
 
   async function revoke(id: string): Promise<void> {
