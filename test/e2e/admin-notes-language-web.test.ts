@@ -2,7 +2,8 @@
  * A note the admin area put up (campaign saved, a PIN refused, a file refused) follows the
  * language switch like every other word on the page: staff who switch to English right after
  * it appeared read it in English, not in the Chinese it was first worded in. And the note
- * about the campaign just saved does not stay over the blank form of a new one.
+ * about the campaign just saved does not stay over the blank form of a new one, nor over the
+ * form typed on since.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -54,6 +55,21 @@ describe('admin notes follow the language switch', () => {
     await expect.poll(() => page.locator('#c-name').inputValue()).toBe('')
     await expect.poll(() => note.count()).toBe(0)
     await screenshot(page, 'notes-language-campaign-new')
+  }, 30_000)
+
+  it('the campaign-saved note leaves once the form is typed on again', async () => {
+    await switchTo('zh-CN')
+    await openPage('campaign')
+    // The last test left a new campaign's blank form: named, it saves.
+    await page.locator('#c-name').fill('春季博览会')
+    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+    const note = page.locator('[data-testid="campaign-notice"]')
+    await expect.poll(() => note.textContent()).toMatch(/^活动已保存/)
+    // Edited since: the new text is neither saved nor on the screen.
+    await page.locator('#c-name').fill('春季博览会 第二天')
+    await expect.poll(() => note.count()).toBe(0)
+    await page.locator('#c-name').scrollIntoViewIfNeeded()
+    await screenshot(page, 'notes-language-campaign-edited')
   }, 30_000)
 
   it('a refused new PIN reads in English once switched', async () => {
