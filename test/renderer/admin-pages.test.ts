@@ -334,6 +334,31 @@ describe('roster page: a second file', () => {
   })
 })
 
+describe('roster page: a file refused on pick', () => {
+  it("does not name the last file beside a new file's refusal", async () => {
+    // spring.csv imported, then guests.txt picked: "只支持 .csv 或 .xlsx 文件" showed beside
+    // "spring.csv", read as that file refused (and as the roster on the booth being in doubt).
+    const fake = createFakeKioskApi()
+    fake.api.importRoster.mockResolvedValueOnce({ imported: 41, skipped: 0, errors: [] })
+    const { wrapper } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const pick = async (name: string): Promise<void> => {
+      const file = new File(['姓名\n张三\n'], name, { type: 'text/plain' })
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+    }
+    await pick('spring.csv')
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1), UNDER_LOAD)
+    await flushPromises()
+    expect(wrapper.text()).toContain('spring.csv')
+
+    await pick('guests.txt')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-problem"]').text()).toBe('只支持 .csv 或 .xlsx 文件')
+    expect(wrapper.text()).not.toContain('spring.csv')
+  })
+})
+
 describe('roster page: problems with the whole file', () => {
   it('names the problem in the chosen language, from its code', async () => {
     const fake = createFakeKioskApi()

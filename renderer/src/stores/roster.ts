@@ -33,10 +33,12 @@ export const useRosterStore = defineStore('roster', () => {
   }
 
   /**
-   * A new file picked: the last import's result and errors go at once, before the file is read,
-   * so nobody takes the previous file's "已导入 41 行" for this one's while it is imported.
+   * A new file picked: the last import's file name, result and errors go at once, before the
+   * file is read, so nobody takes the previous file's "已导入 41 行" for this one's while it is
+   * imported, nor its name for the file a refusal (not .csv, too large) is about.
    */
   function startOver(): void {
+    file.value = null
     result.value = null
     lastSkipped.value = false
   }
