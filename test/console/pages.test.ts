@@ -366,6 +366,28 @@ describe('the app shell', () => {
     wrapper.unmount()
   })
 
+  it('puts the focus on the page heading when the page starts afresh for another organizer', async () => {
+    // The field the focus was on went with Alice's page: the focus fell onto <body>, and a
+    // screen reader said nothing of the page now Bob's (the tab stays signed in: no sign-in
+    // moved it, as signing in does).
+    window.location.hash = '#/campaigns/c-expo'
+    onTestFinished(() => void (window.location.hash = ''))
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      toCampaignSummary(makeCampaign({ id: 'c-expo', name: '春季展会' })),
+    ])
+    const { wrapper } = mountConsole(App, fake.api, { attachTo: document.body })
+    await flushPromises()
+    ;(wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).focus()
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="field-name"]').element)
+    fake.api.session.mockResolvedValue({ name: 'bob', expiresAt: 0 })
+    fake.closeStream()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="organizer-name"]').text()).toContain('bob')
+    expect(document.activeElement).toBe(wrapper.get('main h1').element)
+    wrapper.unmount()
+  })
+
   it('signs out after the relay’s idle time without a key or a click in any of its tabs', async () => {
     // The campaigns page re-reads every 5 s while shown: left open on a shared laptop, those
     // requests kept the session alive for 12 h, though nobody was there.
