@@ -278,6 +278,39 @@ describe('desk page', () => {
     }
   })
 
+  it('shows no error of an earlier search refused after a later one answered', async () => {
+    // "王" refused after "王五" was listed: its error went up beside 王五's guests, read as
+    // this search having failed (and the list as not to be trusted).
+    vi.useFakeTimers()
+    try {
+      const fake = createFakeKioskApi()
+      const answers: Array<{
+        resolve: (found: RosterEntry[]) => void
+        reject: (e: unknown) => void
+      }> = []
+      fake.api.searchRoster.mockResolvedValueOnce([])
+      const { wrapper } = mountWith(DeskPage, fake.api)
+      await flushPromises()
+      fake.api.searchRoster.mockImplementation(
+        () => new Promise<RosterEntry[]>((resolve, reject) => answers.push({ resolve, reject })),
+      )
+      await wrapper.find('[data-testid="desk-search"]').setValue('王')
+      vi.advanceTimersByTime(300)
+      await wrapper.find('[data-testid="desk-search"]').setValue('王五')
+      vi.advanceTimersByTime(300)
+      await flushPromises()
+      expect(answers).toHaveLength(2)
+      answers[1]?.resolve([entry('3', 'ACME', 'G3')])
+      await flushPromises()
+      answers[0]?.reject({ code: 'internal', params: {} })
+      await flushPromises()
+      expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(1)
+      expect(wrapper.find('.error-text').exists()).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('drops a search answered after the booth moved: no word of the last campaign’s empty roster', async () => {
     // The empty search of an empty campaign was still out when the booth moved: the store
     // dropped its answer, but the page still took it as "the roster is empty" for the new one.

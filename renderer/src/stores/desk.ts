@@ -84,12 +84,13 @@ export const useDeskStore = defineStore('desk', () => {
     try {
       found = await session.run(() => api.searchRoster({ query: text.trim(), limit: 50 }))
     } catch (e) {
+      // A search typed over since: its refusal is not the list's (beside a later search's
+      // guests, it read as that search failed).
+      if (mine !== searchSeq) return
       // The earlier answer's guests go too: listed beside the error under the new text, they
       // read as this search's and staff could show a code it never found.
-      if (mine === searchSeq) {
-        results.value = []
-        answered.value = null
-      }
+      results.value = []
+      answered.value = null
       throw e
     }
     if (mine !== searchSeq) return
