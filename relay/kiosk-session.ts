@@ -189,8 +189,8 @@ export class KioskSession {
   private ackedSeq = 0
   /**
    * The store's acknowledged seq at the hello: events up to it were delivered before (a kiosk
-   * resumes one behind its cursor to check the relay still holds the event it stored there,
-   * and acks it again), so their delivery lag is not counted twice.
+   * that says hello below it, or replays from the oldest kept event after a new epoch, acks
+   * them again), so their delivery lag is not counted twice.
    */
   private ackedAtHello = 0
   /** seq → receivedAt of events sent and not yet acknowledged (at most `window`). */

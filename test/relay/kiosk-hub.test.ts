@@ -205,8 +205,8 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
   })
 
   it('a hello one below the acknowledged seq, and that seq acked again, move nothing back', async () => {
-    // A kiosk says hello below what it acknowledged (it resumes one seq behind its cursor to
-    // check the relay still holds the event it stored there: electron/core/scans/relay-link.ts),
+    // A kiosk says hello below what it acknowledged (any client may; a kiosk replaying from the
+    // oldest kept event after DEPLOY's restore step acks events the store had as acknowledged),
     // is sent that event again and acks it again.
     const r = await start()
     const token = await r.addKiosk('k1')
