@@ -111,8 +111,10 @@ export async function waitFor(
 export const visitors = (n: number, prefix = 'v'): string[] =>
   Array.from({ length: n }, (_, i) => `o${prefix}${String(i).padStart(5, '0')}`)
 
-const SEND_PATH = 'cgi-bin/message/custom/send'
-const BATCH_PATHS: ReadonlySet<string> = new Set([SEND_PATH, 'cgi-bin/tags/members/batchtagging'])
+/** WeChat's paths of a follow-up text and of a tagging call. */
+export const SEND_PATH = 'cgi-bin/message/custom/send'
+export const TAG_PATH = 'cgi-bin/tags/members/batchtagging'
+const BATCH_PATHS: ReadonlySet<string> = new Set([SEND_PATH, TAG_PATH])
 
 /**
  * A WeChat client of the sandbox that waits out a slow one (5 s a call, no busy retries), and

@@ -14,13 +14,13 @@ import {
   followUpSandbox,
   report,
   scanAll,
+  SEND_PATH,
+  TAG_PATH,
   visitors,
   wechatOf,
 } from './follow-up-helpers'
 
 const bed = relayTestBed()
-const SEND = 'cgi-bin/message/custom/send'
-const TAG = 'cgi-bin/tags/members/batchtagging'
 
 /** The sandbox's client, noting the order of its texts and tagging calls. */
 class OrderClient extends WechatClient {
@@ -30,8 +30,8 @@ class OrderClient extends WechatClient {
     super({ appId: o.appId, appSecret: o.appSecret, apiBase: sandbox.url, busyRetries: 0 })
   }
   override async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    if (path === SEND) this.calls.push('text')
-    if (path === TAG) this.calls.push('tag')
+    if (path === SEND_PATH) this.calls.push('text')
+    if (path === TAG_PATH) this.calls.push('tag')
     return super.callApi(method, path, body)
   }
 }
