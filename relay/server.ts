@@ -535,6 +535,9 @@ export async function startRelay(
   }
   limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    // Node's server stops listening for errors on a socket it hands over here: without this, a
+    // client resetting while its refused upgrade is answered (one packet, anyone) ended the relay.
+    socket.on('error', () => socket.destroy())
     noticeProxy(req)
     const path = requestTarget(req)?.pathname
     // Only a GET is a websocket handshake; any other method asking to upgrade gets what the

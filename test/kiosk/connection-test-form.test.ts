@@ -1,8 +1,6 @@
 // 测试连接 in the setup page tests what the form has now, not the saved setup, and saves nothing:
 // staff who type a new relay address and press it before saving get the new address's answer,
 // and an empty relay address is said to be missing instead of passing on the saved one.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { KioskError } from '../../electron/core/api/kiosk-error'
 import { loadSettings } from '../../electron/core/config/settings'
@@ -20,19 +18,12 @@ import {
   waitFor,
 } from './helpers'
 import { closedPort } from '../helpers/closed-port'
+import { refusingAddress } from './relay-stand-in'
 
 afterEach(cleanup)
 
 /** An address that is not a relay: 404 to everything, the websocket upgrade too. */
-async function notARelay(): Promise<string> {
-  const server = createServer((_req, res) => res.writeHead(404).end())
-  server.on('upgrade', (_req, socket) =>
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
-  )
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  onCleanup(() => new Promise<void>((r) => server.close(() => r())))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
+const notARelay = (): Promise<string> => refusingAddress(404, 'Not Found')
 
 describe('测试连接 with the form’s values', () => {
   it('an unsaved relay address is the one tested, and nothing is saved', async () => {

@@ -1,17 +1,15 @@
 // What booth staff see when the kiosk's link to the relay fails: the kiosk's status (the screen's
 // status corner, diagnostics) carries why, as a status code from shared/errors.ts, for every
 // failure kind, and drops it once the link works again.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { kioskStatusSchema } from '../../shared/domain'
 import { kioskMethods } from '../../shared/ipc'
 import { fakeV2Relay } from './fake-v2-relay'
+import { refusingAddress } from './relay-stand-in'
 import {
   cleanup,
   kioskOn,
-  onCleanup,
   provisionDir,
   startCore,
   startPlatform,
@@ -50,13 +48,7 @@ describe('relay link failures in the kiosk status', () => {
 
   it('an address that is not the relay (HTTP 404 to the upgrade): link_refused with the status', async () => {
     const p = await startPlatform()
-    const server = createServer((_req, res) => res.writeHead(404).end())
-    server.on('upgrade', (_req, socket) =>
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
-    )
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const url = await refusingAddress(404, 'Not Found')
     const { core } = await kioskOn(p, { relayUrl: url })
     await waitFor(() => core.status().relay.lastError !== null, 'a link error')
     expect(core.status().relay.lastError).toEqual({ code: 'link_refused', params: { status: 404 } })
@@ -69,13 +61,7 @@ describe('relay link failures in the kiosk status', () => {
 
   it('a relay down behind its proxy (HTTP 502 to the upgrade): unhealthy, which waiting may cure', async () => {
     const p = await startPlatform()
-    const server = createServer((_req, res) => res.writeHead(502).end())
-    server.on('upgrade', (_req, socket) =>
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
-    )
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const url = await refusingAddress(502, 'Bad Gateway')
     const { core } = await kioskOn(p, { relayUrl: url })
     await waitFor(() => core.status().relay.lastError !== null, 'a link error')
     expect(core.status().relay.lastError).toEqual({ code: 'unhealthy', params: { status: 502 } })

@@ -45,3 +45,22 @@ export function welcomeHello(
     })
   })
 }
+
+/**
+ * An address that is not a relay: `status` to every request, the websocket upgrade too (the
+ * upgrade's socket is ours once Node hands it over: the kiosk resetting it must not be an
+ * uncaught error). Listens on 127.0.0.1 (port 0); closed at the test's cleanup.
+ */
+export async function refusingAddress(status: number, reason: string): Promise<string> {
+  const server = createServer((_req, res) => res.writeHead(status).end())
+  server.on('upgrade', (_req, socket: Duplex) => {
+    socket.on('error', () => socket.destroy())
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  onCleanup(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}

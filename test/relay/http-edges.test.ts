@@ -370,6 +370,45 @@ describe('a refused websocket upgrade', () => {
   })
 })
 
+describe('a client resetting its upgrade', () => {
+  it('while the relay refuses it leaves the relay running, whatever the refusal', async () => {
+    const upgrade = [
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Authorization: Bearer booth-1.wrong',
+    ]
+    const kinds = [
+      request('GET', '/nope', upgrade),
+      request('GET', '/x/../kiosk', upgrade),
+      request('HEAD', '/kiosk', upgrade),
+      request('POST', '/kiosk', upgrade),
+      request('GET', '/kiosk', upgrade),
+    ]
+    // The reset lands while the answer is being written (a write to a reset socket errs): each
+    // kind many times over, as one scanner would in a second.
+    for (let round = 0; round < 40; round++) {
+      await Promise.all(
+        kinds.map(
+          (text) =>
+            new Promise<void>((resolve) => {
+              const socket = connect(port, '127.0.0.1', () => {
+                socket.write(text)
+                setImmediate(() => socket.resetAndDestroy())
+              })
+              socket.on('error', () => {})
+              socket.on('close', () => resolve())
+            }),
+        ),
+      )
+    }
+    const health = await raw(port, request('GET', '/healthz'), 1)
+    expect(health.answers[0]?.status).toBe(200)
+    expect(relay.child.exitCode).toBe(null)
+  })
+})
+
 describe('401 elsewhere', () => {
   it('carries a challenge no browser answers with a password dialog: /wechat and the console', async () => {
     // RFC 9110 15.5.2: a 401 MUST send WWW-Authenticate. Not Basic or Digest, which make a
