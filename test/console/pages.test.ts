@@ -1447,6 +1447,69 @@ describe('attendance', () => {
       '/console/api/attendance?format=csv&campaign=c-other&locale=zh-CN',
     )
   })
+  it('one night past midnight: a day chosen says its neighbouring day holds the rest of the night, and how to get it whole', async () => {
+    const fake = createFakeConsoleApi()
+    // A New Year's Eve party, 22:00–03:00 in Shanghai: one night, two of the relay's days, and
+    // a quiet day before it. The guest who scanned at 23:30 and 00:30 is a visitor of both.
+    fake.api.statsDays.mockResolvedValue({
+      timeZone: 'Asia/Shanghai',
+      stopsAfterEndsAt: false,
+      days: [
+        { day: '2026-12-29', scans: 4, visitors: 4, newFollowers: 0 },
+        { day: '2026-12-31', scans: 310, visitors: 240, newFollowers: 12 },
+        { day: '2027-01-01', scans: 95, visitors: 80, newFollowers: 3 },
+      ],
+    })
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const split = () => wrapper.find('[data-testid="attendance-day-split"]')
+    // All days: the whole night is in the sheet, nothing to say.
+    expect(split().exists()).toBe(false)
+    const select = wrapper.get('[data-testid="attendance-day"]')
+    // At 01:00 the organizer takes today's sheet: the hour since midnight only.
+    await select.setValue('2027-01-01')
+    await flushPromises()
+    expect(split().text()).toContain('2026-12-31 也有扫码')
+    expect(split().text()).toContain('Asia/Shanghai')
+    expect(split().text()).toContain('两天各算一位访客')
+    expect(split().text()).toContain('全部日期')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(split().text()).toContain('scans on 2026-12-31 too')
+    expect(split().text()).toContain('counts as a visitor on both days')
+    i18n.global.locale.value = 'zh-CN'
+    await flushPromises()
+    // The evening's day: the night goes on into the next; the quiet day two before is no part of it.
+    await select.setValue('2026-12-31')
+    await flushPromises()
+    expect(split().text()).toContain('2027-01-01 也有扫码')
+    expect(split().text()).not.toContain('2026-12-29')
+    // A day with no scans either side: one day's sheet is all of it.
+    await select.setValue('2026-12-29')
+    await flushPromises()
+    expect(split().exists()).toBe(false)
+    wrapper.unmount()
+  })
+
+  it('names both neighbouring days of a day in the middle of a multi-day event', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.statsDays.mockResolvedValue({
+      timeZone: 'Asia/Shanghai',
+      stopsAfterEndsAt: false,
+      days: EXPO_DAYS,
+    })
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="attendance-day"]').setValue('2026-12-04')
+    await flushPromises()
+    const split = () => wrapper.get('[data-testid="attendance-day-split"]').text()
+    expect(split()).toContain('2026-12-03、2026-12-05 也有扫码')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(split()).toContain('scans on 2026-12-03 and 2026-12-05 too')
+    wrapper.unmount()
+  })
+
   it('says when the list cannot reach every row (browsers cap its height), and links the full downloads', async () => {
     for (const [total, capped] of [
       [100_000, false],

@@ -160,6 +160,10 @@ export const en: MessageSchema = {
     allDays: 'All days',
     dayOption: '{day} (scans: {n})',
     dayZone: 'Days in the relay’s time zone, {zone}',
+    daySplit:
+      'Days end at midnight ({zone}), and there are scans on {days} too: a night that ran past midnight is split between the days’ sheets, and a guest who scanned before and after midnight counts as a visitor on both days. For the whole night, download each of these days, or choose All days (each visitor counted once).',
+    relayZone: 'the relay’s time zone',
+    dayJoin: ' and ',
     timeZone: 'Times in the relay’s time zone, {zone}, as in the downloaded sheets',
     timesIn: 'Times in {zone}',
     downloadCsv: 'Download CSV',

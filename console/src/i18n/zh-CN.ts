@@ -142,6 +142,10 @@ export const zhCN = {
     allDays: '全部日期',
     dayOption: '{day}（{n} 次扫码）',
     dayZone: '按中继的时区 {zone} 划分日期',
+    daySplit:
+      '日期在午夜切分（{zone}），{days} 也有扫码：跨过午夜的活动，一晚的扫码分在两天的表里，午夜前后都扫过码的来宾在两天各算一位访客。要整晚的名单，请把这几天都下载，或选「全部日期」（每位访客只算一次）。',
+    relayZone: '中继的时区',
+    dayJoin: '、',
     timeZone: '时间按中继的时区 {zone}，与下载的表格一致',
     timesIn: '时间按 {zone}',
     downloadCsv: '下载 CSV',
