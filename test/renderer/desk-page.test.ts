@@ -938,6 +938,50 @@ describe('desk page on day 2 of an event', () => {
   })
 })
 
+describe('desk page through midnight (a New Year’s Eve party)', () => {
+  // The kiosk's local time: the guest's code goes up at 23:59:20 and is scanned at 23:59:50.
+  const SHOWN = new Date(2026, 11, 31, 23, 59, 20).getTime()
+  const SCANNED = new Date(2026, 11, 31, 23, 59, 50).getTime()
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: SHOWN })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('keeps the shown guest checked in past midnight: their used code does not come back up at 00:00', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(SHOWN, { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    const qr = () => wrapper.find('[data-testid="desk-ticket"] .qr')
+    const guestLine = () => wrapper.find('[data-testid="desk-ticket"] .guest')
+    expect(qr().exists()).toBe(true)
+
+    vi.setSystemTime(SCANNED)
+    fake.emit('attendance', { ...row(1, Math.floor(SCANNED / 1000)), checkedInAt: SCANNED })
+    await flushPromises()
+    expect(guestLine().classes()).toContain('done')
+    expect(qr().exists()).toBe(false)
+
+    // 00:00:10 on 1 January, the code still within its life: it came back up with no tick, and
+    // staff sent a guest who had just checked in to scan it again.
+    vi.advanceTimersByTime(20_000)
+    await flushPromises()
+    expect(new Date().getDate()).toBe(1)
+    expect(guestLine().classes()).toContain('done')
+    expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(true)
+    expect(qr().exists()).toBe(false)
+  })
+})
+
 describe('desk page in a browser in another zone (kiosk web)', () => {
   const zoneBefore = process.env.TZ
   // 00:30 on 5 December in Tokyo, where the booth's core runs; still 4 December in UTC (the page).

@@ -50,6 +50,8 @@ export const useDeskStore = defineStore('desk', () => {
   let ticketSeq = 0
   /** The shown guest's check-in time as the results had it when their code was shown. */
   let shownCheckedInAt: number | null = null
+  /** When the shown code went up (this page's clock, as `now`): null with none shown. */
+  let shownAt: number | null = null
   /** The guest whose code was shown last, for a fresh code once it expired (`showAgain`). */
   let shownEntry: RosterEntry | null = null
   /** The campaign the results, marks and code are of (the core searches the active one's). */
@@ -73,6 +75,7 @@ export const useDeskStore = defineStore('desk', () => {
     ticket.value = null
     shownEntry = null
     shownCheckedInAt = null
+    shownAt = null
     checkedIn.value.clear()
     return true
   }
@@ -133,6 +136,7 @@ export const useDeskStore = defineStore('desk', () => {
     }
     if (mine !== ticketSeq) return
     shownCheckedInAt = entry.checkedInAt
+    shownAt = Date.now()
     shownEntry = entry
     ticket.value = shown
   }
@@ -148,11 +152,21 @@ export const useDeskStore = defineStore('desk', () => {
     return at < 0 ? null : { at, today: sameLocalDay(at, now, screen.timeZone) }
   }
 
-  /** The guest whose code is shown checked in today while the page was open: ✓, no code. */
+  /**
+   * The guest whose code is shown checked in while the page was open, today or on the day the
+   * code went up: ✓, no code. The day the code went up keeps the tick past midnight (a guest of
+   * a party checked in at 23:59 saw their used code come back at 00:00, to be scanned again);
+   * an earlier day's check-in (the desk left open overnight, the code shown again the next
+   * morning, or day 1's scan delivered late) is not this code's.
+   */
   function shownGuestDone(now: number): boolean {
     const shown = ticket.value?.rosterEntry
     const at = shown ? checkedIn.value.get(shown.id) : undefined
-    return at !== undefined && sameLocalDay(at, now, screen.timeZone)
+    if (at === undefined) return false
+    return (
+      sameLocalDay(at, now, screen.timeZone) ||
+      (shownAt !== null && sameLocalDay(at, shownAt, screen.timeZone))
+    )
   }
 
   /**
