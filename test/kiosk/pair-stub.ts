@@ -55,6 +55,7 @@ export async function startPairStub(): Promise<PairStub> {
   })
   server.on('upgrade', (req, socket) => {
     stub.upgrades.push(req.headers.authorization ?? '')
+    socket.on('error', () => {})
     socket.destroy()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

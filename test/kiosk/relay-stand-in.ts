@@ -21,7 +21,13 @@ export type UpgradeHandler = (
 export async function relayStandIn(onUpgrade: UpgradeHandler): Promise<string> {
   const server = createServer()
   const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (req, socket, head) => onUpgrade(wss, req, socket, head))
+  server.on('upgrade', (req, socket, head) => {
+    // Node's server stops listening for the socket's errors when it hands it to 'upgrade': a
+    // kiosk that resets a refusal's socket (`socket.end(...)` below) must not be an uncaught
+    // ECONNRESET that fails the run.
+    socket.on('error', () => socket.destroy())
+    onUpgrade(wss, req, socket, head)
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   onCleanup(async () => {
     for (const c of wss.clients) c.terminate()

@@ -457,8 +457,8 @@ describe.each(backends)('attendance API ($name store)', ({ name, open }) => {
       const counting = countingReader(store.attendance)
       const s = await serve({ attendance: counting.reader, subscribe: (l) => store.subscribe(l) })
       try {
-        const res = await new Promise<IncomingMessage>((resolve) =>
-          get(`${s.url}/console/api/attendance?format=csv`, resolve),
+        const res = await new Promise<IncomingMessage>((resolve, reject) =>
+          get(`${s.url}/console/api/attendance?format=csv`, resolve).on('error', reject),
         )
         res.pause()
         // Wait until the export stalls on the paused reader.
@@ -542,8 +542,8 @@ describe.each(backends)('attendance API ($name store)', ({ name, open }) => {
         subscribe: (l) => store.subscribe(l),
       })
       try {
-        const res = await new Promise<IncomingMessage>((resolve) =>
-          get(`${s.url}/console/api/attendance?format=csv`, resolve),
+        const res = await new Promise<IncomingMessage>((resolve, reject) =>
+          get(`${s.url}/console/api/attendance?format=csv`, resolve).on('error', reject),
         )
         res.pause()
         await counting.stalled(res, s)

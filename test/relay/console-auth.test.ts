@@ -416,6 +416,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     // HEAD, then a second request on the same kept-alive connection (as a browser or an agent
     // reuses it once the HEAD's headers are in).
     const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => socket.destroy())
     bed.cleanups.push(() => void socket.destroy())
     let got = ''
     socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')))

@@ -71,6 +71,7 @@ async function pair(wrap: boolean): Promise<Pair> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const { port } = server.address() as AddressInfo
   const client = new WebSocket(`ws://127.0.0.1:${port}/`)
+  client.on('error', () => client.terminate())
   clients.push(client)
   const received: string[] = []
   const waiters: Array<() => void> = []

@@ -138,6 +138,8 @@ describe('bodies', () => {
   it('answers a declared oversized body at once, without waiting for it to be sent', async () => {
     const { port } = await kitServer()
     const socket = connect(port, '127.0.0.1')
+    // The server closes with the promised gigabyte unread: the close may come as a reset.
+    socket.on('error', () => socket.destroy())
     const answer = new Promise<string>((resolve) => {
       let text = ''
       socket.on('data', (c: Buffer) => {
@@ -157,6 +159,7 @@ describe('bodies', () => {
   it('a body the client cuts off is an abort, never a parsed (half) body', async () => {
     const { port, seen } = await kitServer()
     const socket = connect(port, '127.0.0.1')
+    socket.on('error', () => socket.destroy())
     await new Promise<void>((r) => socket.once('connect', r))
     socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"a":1}')
     socket.end()
