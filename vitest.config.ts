@@ -5,6 +5,8 @@ export default defineConfig({
   plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
+    // A socket 'error' nobody listens for fails the whole run: its message says which socket.
+    setupFiles: ['test/helpers/unheard-errors.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // expect.poll's own 1 s default passes on an idle machine and fails on a two-core CI running
