@@ -130,11 +130,13 @@ describe('WeChat push retries against the relay', () => {
           method: 'POST',
           headers: { 'content-type': req.headers['content-type'] ?? 'text/xml' },
           body: Buffer.concat(chunks),
-        }).then(async (answer) => {
-          const body = await answer.text()
-          if (first) await new Promise((resolve) => setTimeout(resolve, WAIT_MS * 2))
-          if (!res.destroyed) res.writeHead(answer.status).end(body)
         })
+          .then(async (answer) => {
+            const body = await answer.text()
+            if (first) await new Promise((resolve) => setTimeout(resolve, WAIT_MS * 2))
+            if (!res.destroyed) res.writeHead(answer.status).end(body)
+          })
+          .catch(() => res.destroy()) // the relay gone (the test's cleanup): WeChat sees a reset
       })
     })
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
