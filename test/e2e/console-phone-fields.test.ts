@@ -3,14 +3,16 @@
  * against the real relay, walking the hall: every field they type in or pick from — signing in,
  * pairing a booth, searching campaigns, the campaign's greeting and dates, a draw's prize and
  * count, the attendance filters — has text of at least 16 px, or Safari on an iPhone zooms the
- * page into it when tapped. On a laptop (1280×800, a mouse) the fields keep the console's
- * dense 15 px.
+ * page into it when tapped. After a draw, each winner's 重抽 button keeps its words on one line
+ * (it moves under the name rather than being squeezed beside it). On a laptop (1280×800, a
+ * mouse) both stay as they were: 15 px fields and one line per winner.
  * Screenshots: test-artifacts/screenshots/console-phone-fields-*.png.
  */
 import type { BrowserContextOptions, Page } from 'playwright-core'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { screenshot } from './browser'
+import { checkIn, visitors } from '../relay/draws-helpers'
+import { screenshot, waitForPage } from './browser'
 import { seedBooths } from './console-booths-seed'
 import { realConsoleRelay } from './real-console-relay'
 
@@ -21,10 +23,20 @@ const PHONE: BrowserContextOptions = {
   hasTouch: true,
   locale: 'zh-CN',
 }
-const LAPTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 }, locale: 'zh-CN' }
+const LAPTOP: BrowserContextOptions = {
+  viewport: { width: 1280, height: 800 },
+  locale: 'zh-CN',
+}
 
 const bed = realConsoleRelay({ name: 'phone-fields' })
-const venue = seedBooths(bed, { booths: 3, campaigns: ['2026 春季展会 · 上海国际会展中心'] })
+const venue = seedBooths(bed, {
+  booths: 3,
+  campaigns: ['2026 春季展会 · 上海国际会展中心'],
+})
+
+beforeAll(async () => {
+  await checkIn(bed.relay.store, 'c0', visitors(30, 'oGuest'), 'booth-000')
+})
 
 /** In-page source: each field shown (not a tick box or file picker), named, with its text size. */
 const FIELD_SIZES = `[...document.querySelectorAll('input, select, textarea')]
@@ -39,6 +51,28 @@ const fieldSizes = async (page: Page): Promise<Map<string, number>> => {
 /** The fields whose text is under 16 px (Safari zooms into them). */
 const zooming = async (page: Page): Promise<string[]> =>
   [...(await fieldSizes(page))].filter(([, px]) => px < 16).map(([name]) => name)
+
+/** In-page source: for each 重抽 button, how many lines its label takes. */
+const REDRAW_LINES = `[...document.querySelectorAll('[data-testid="draw-redraw"]')].map((b) => {
+  const range = document.createRange()
+  range.selectNodeContents(b)
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size
+})`
+
+/** Opens campaign c0 and draws 2 winners of a prize named `prize`; waits for THAT draw. */
+async function drawTwo(page: Page, prize: string): Promise<void> {
+  await page.evaluate(`location.hash = '#/campaigns/c0'`)
+  await page.locator('[data-testid="draws-panel"]').waitFor()
+  await page.fill('[data-testid="draw-prize"]', prize)
+  await page.fill('[data-testid="draw-count"]', '2')
+  await page.click('[data-testid="draw-start"]')
+  await waitForPage(
+    page,
+    `[...document.querySelectorAll('[data-testid="draw"]')].some((d) =>
+      d.querySelector('[data-testid="draw-prize-name"]')?.textContent === ${JSON.stringify(prize)} &&
+      d.querySelectorAll('[data-testid="draw-redraw"]').length === 2)`,
+  )
+}
 
 describe('on a phone (360×740, touch)', () => {
   it('signing in: the name and password fields are 16 px or more', async () => {
@@ -61,7 +95,9 @@ describe('on a phone (360×740, touch)', () => {
     expect(await zooming(page), 'campaigns').toEqual([])
 
     await page.evaluate(`location.hash = '#/campaigns/c0'`)
-    await page.locator('[data-testid="draws-panel"]').waitFor()
+    // The draw's form comes with the panel's list of draws, after the panel itself.
+    await page.locator('[data-testid="draw-prize"]').waitFor()
+    await page.locator('[data-testid="greeting-zh-CN-first"]').waitFor()
     // The greeting, the dates (year, month, day), the replies and the draw's prize and count.
     const editor = await fieldSizes(page)
     expect([...editor.keys()].some((k) => k.startsWith('greeting-zh-CN-first'))).toBe(true)
@@ -82,15 +118,44 @@ describe('on a phone (360×740, touch)', () => {
     ).toBe(false)
     await page.context().close()
   }, 60_000)
+
+  it('after a draw, each winner’s 重抽 keeps its words on one line, on screen', async () => {
+    const page = await venue.signedIn(PHONE)
+    await drawTwo(page, '手机一等奖')
+    const lines = z.array(z.number()).parse(await page.evaluate(REDRAW_LINES))
+    expect(lines.length).toBeGreaterThanOrEqual(2)
+    expect(lines.every((n) => n === 1)).toBe(true)
+    for (const button of await page.locator('[data-testid="draw-redraw"]').all()) {
+      const box = z
+        .object({ x: z.number(), width: z.number(), height: z.number() })
+        .parse(await button.boundingBox())
+      expect(box.x + box.width).toBeLessThanOrEqual(360)
+      expect(box.height).toBeGreaterThanOrEqual(44)
+      expect(box.width).toBeGreaterThanOrEqual(44)
+    }
+    await page.locator('[data-testid="draw-winner"]').first().scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-phone-fields-winners')
+    await page.context().close()
+  }, 60_000)
 })
 
 describe('on a laptop (1280×800, mouse): as before', () => {
-  it('the fields keep the console’s 15 px', async () => {
+  it('the fields keep the console’s 15 px and each winner stays on one line', async () => {
     const page = await venue.signedIn(LAPTOP)
-    await page.evaluate(`location.hash = '#/campaigns/c0'`)
-    await page.locator('[data-testid="draws-panel"]').waitFor()
+    await drawTwo(page, '电脑一等奖')
     const sizes = [...(await fieldSizes(page)).values()]
     expect(sizes.every((px) => px < 16)).toBe(true)
+    // Name, OpenID and 重抽 side by side: one row each.
+    const wrapped = z.array(z.boolean()).parse(
+      await page.evaluate(`[...document.querySelectorAll('[data-testid="draw-winner"]')].map((li) => {
+        const name = li.querySelector('[data-testid="draw-winner-name"]').getBoundingClientRect()
+        return [...li.children].some((c) => c.getBoundingClientRect().top >= name.bottom)
+      })`),
+    )
+    expect(wrapped.length).toBeGreaterThanOrEqual(2)
+    expect(wrapped).not.toContain(true)
+    await page.locator('[data-testid="draw-winner"]').first().scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-phone-fields-laptop-winners')
     await page.context().close()
   }, 60_000)
 })
