@@ -10,6 +10,7 @@
  */
 import type { BrowserContextOptions, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { PNG } from 'pngjs'
 import { z } from 'zod'
 import { checkIn, visitors } from '../relay/draws-helpers'
 import { screenshot, waitForPage } from './browser'
@@ -74,6 +75,36 @@ async function drawTwo(page: Page, prize: string): Promise<void> {
   )
 }
 
+/**
+ * In-page source: the search boxes shown, each with where its hint's last letter should end
+ * (border, padding and the hint's width, in px from the box's left edge).
+ */
+const SEARCH_HINTS = `[...document.querySelectorAll('input[type="search"][placeholder]')]
+  .filter((e) => e.getBoundingClientRect().width > 0)
+  .map((e) => {
+    const style = getComputedStyle(e)
+    const ctx = document.createElement('canvas').getContext('2d')
+    ctx.font = style.font
+    const text = ctx.measureText(e.placeholder).width
+    return { testid: e.getAttribute('data-testid'), end: parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft) + text }
+  })`
+const hintsSchema = z.array(z.object({ testid: z.string(), end: z.number() }))
+
+/** The rightmost column of a box's picture (1 px per CSS px) with ink darker than its field. */
+function inkRight(png: Buffer): number {
+  const image = PNG.sync.read(png)
+  let right = -1
+  // Rows of the middle third (the text), columns left of the border's last few pixels.
+  for (let y = Math.floor(image.height / 3); y < Math.ceil((image.height * 2) / 3); y++) {
+    for (let x = 0; x < image.width - 4; x++) {
+      const i = (y * image.width + x) * 4
+      const light = Math.min(image.data[i] ?? 0, image.data[i + 1] ?? 0, image.data[i + 2] ?? 0)
+      if (light < 200 && x > right) right = x
+    }
+  }
+  return right
+}
+
 describe('on a phone (360×740, touch)', () => {
   it('signing in: the name and password fields are 16 px or more', async () => {
     const context = await bed.browser.newContext(PHONE)
@@ -118,6 +149,31 @@ describe('on a phone (360×740, touch)', () => {
     ).toBe(false)
     await page.context().close()
   }, 60_000)
+
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`${lang}: each search box shows its whole hint (none cut by its clear button's room)`, async () => {
+      const page = await venue.signedIn(PHONE)
+      await page.tap(`[data-locale="${lang}"]`)
+      await waitForPage(page, `document.documentElement.lang === '${lang}'`)
+      const seen: string[] = []
+      for (const [where, ready] of [
+        ['campaigns', 'campaign-search'],
+        ['attendance', 'attendance-search'],
+      ] as const) {
+        await page.evaluate(`location.hash = '#/${where}'`)
+        await page.locator(`[data-testid="${ready}"]`).waitFor()
+        for (const hint of hintsSchema.parse(await page.evaluate(SEARCH_HINTS))) {
+          const box = page.locator(`[data-testid="${hint.testid}"]`)
+          const ink = inkRight(await box.screenshot({ scale: 'css' }))
+          seen.push(hint.testid)
+          // A letter's ink ends a pixel or two short of its advance; a cut one several short.
+          expect(ink, `${lang} ${hint.testid}`).toBeGreaterThanOrEqual(Math.floor(hint.end) - 4)
+        }
+      }
+      expect(seen).toEqual(['campaign-search', 'attendance-search'])
+      await page.context().close()
+    }, 60_000)
+  }
 
   it('after a draw, each winner’s 重抽 keeps its words on one line, on screen', async () => {
     const page = await venue.signedIn(PHONE)
