@@ -99,7 +99,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const request = (method: string, path: string, headers: string[] = [], body = ''): string =>
+/** The headers of a websocket handshake (RFC 6455's sample key), token left to each test. */
+const WS_UPGRADE: readonly string[] = [
+  'Upgrade: websocket',
+  'Connection: Upgrade',
+  'Sec-WebSocket-Version: 13',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+]
+
+const request = (
+  method: string,
+  path: string,
+  headers: readonly string[] = [],
+  body = '',
+): string =>
   `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`
 
 describe('methods on every documented path (deployed bundle)', () => {
@@ -278,12 +291,7 @@ describe('Expect: 100-continue', () => {
 describe('401 for a kiosk token', () => {
   it('carries a Bearer challenge, the same for a missing and a wrong token, on every kiosk endpoint', async () => {
     const json = ['Content-Type: application/json', 'Content-Length: 2']
-    const upgrade = [
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      'Sec-WebSocket-Version: 13',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-    ]
+    const upgrade = WS_UPGRADE
     for (const auth of [
       [],
       ['Authorization: Bearer booth-1.wrong'],
@@ -310,12 +318,7 @@ describe('401 for a kiosk token', () => {
 
 describe('a refused websocket upgrade', () => {
   it('answers in the error shape, as a plain request to the same path would', async () => {
-    const upgrade = [
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      'Sec-WebSocket-Version: 13',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-    ]
+    const upgrade = WS_UPGRADE
     for (const [path, status, code] of [
       ['/nope', 404, 'not_found'],
       ['/kiosk/', 404, 'not_found'],
@@ -338,13 +341,7 @@ describe('a refused websocket upgrade', () => {
   })
 
   it('to HEAD has no body, and to another method is 405 with Allow, as the plain request', async () => {
-    const upgrade = [
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      'Sec-WebSocket-Version: 13',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      'Authorization: Bearer booth-1.wrong',
-    ]
+    const upgrade = [...WS_UPGRADE, 'Authorization: Bearer booth-1.wrong']
     for (const [method, path] of [
       ['HEAD', '/kiosk'],
       ['HEAD', '/nope'],
@@ -372,13 +369,7 @@ describe('a refused websocket upgrade', () => {
 
 describe('a client resetting its upgrade', () => {
   it('while the relay refuses it leaves the relay running, whatever the refusal', async () => {
-    const upgrade = [
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      'Sec-WebSocket-Version: 13',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      'Authorization: Bearer booth-1.wrong',
-    ]
+    const upgrade = [...WS_UPGRADE, 'Authorization: Bearer booth-1.wrong']
     const kinds = [
       request('GET', '/nope', upgrade),
       request('GET', '/x/../kiosk', upgrade),
