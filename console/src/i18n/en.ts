@@ -465,6 +465,7 @@ export const en: MessageSchema = {
       columns: { name: 'Name', company: 'Company', phone: 'Phone', code: 'Code', openid: 'WeChat' },
       fields: { name: 'Name', company: 'Company', phone: 'Phone', code: 'Code' },
       bound: 'Bound',
+      showPhones: 'Show full phone numbers',
       range: '{from}–{to} of {total}',
       prev: 'Previous',
       next: 'Next',

@@ -444,6 +444,7 @@ export const zhCN = {
       columns: { name: '姓名', company: '单位', phone: '电话', code: '编号', openid: '微信' },
       fields: { name: '姓名', company: '单位', phone: '电话', code: '编号' },
       bound: '已绑定',
+      showPhones: '显示完整电话',
       range: '第 {from}–{to} 条，共 {total} 条',
       prev: '上一页',
       next: '下一页',
