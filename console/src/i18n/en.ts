@@ -397,9 +397,11 @@ export const en: MessageSchema = {
     },
     screenKey: {
       title: 'Big-screen links',
-      hint: 'The sign-in wall and the draw stage are read-only screens opened with the key, without signing in: open a link in the browser of the venue’s big screen and go full-screen (F11); add &lang=en for English. The wall shows how many visitors checked in and the newest of them (their roster name, else “来宾 #number”), and catches up by itself after a network drop. A new key cuts screens on the old links within seconds.',
+      hint: 'The sign-in wall and the draw stage are read-only screens opened with the key, without signing in: open a link in the browser of the venue’s big screen and go full-screen (F11); add &lang=en for English. The wall shows how many visitors checked in and the newest of them (their roster name, else “来宾 #number”), and catches up by itself after a network drop; the second wall link hides part of each name (王*明, Maximilian F.), for a campaign whose guests did not agree to see their names up in public. A new key cuts screens on the old links within seconds.',
       key: 'Key',
       wall: 'Sign-in wall',
+      namesHidden: '(names partly hidden)',
+      namesFull: '(full names)',
       draw: 'Draw stage',
       rotate: 'New key',
       rotating: 'Changing…',

@@ -1,12 +1,14 @@
 /** What a big screen reads from its page: which screen, the key, the language. */
 import { ref, type Ref } from 'vue'
-import { screenLang, type ScreenLang } from './screen-text'
+import { screenLang, wallNamesMasked, type ScreenLang } from './screen-text'
 
 export interface ScreenPage {
   kind: 'wall' | 'draw'
   campaignId: string
   key: string
   lang: ScreenLang
+  /** The wall's link asked for roster names partly hidden (`&names=masked`); whole otherwise. */
+  maskNames: boolean
 }
 
 export function readScreenPage(): ScreenPage {
@@ -24,6 +26,7 @@ export function readScreenPage(): ScreenPage {
     campaignId,
     key: new URLSearchParams(window.location.search).get('key') ?? '',
     lang,
+    maskNames: wallNamesMasked(window.location.search),
   }
 }
 

@@ -65,6 +65,44 @@ export function visitorLabel(t: ScreenTexts, v: { number: number; name: string |
 }
 
 /**
+ * Whether the sign-in wall hides part of each roster name: when its link asks (`&names=masked`,
+ * the console's second wall link), for a campaign whose guests did not agree to see their
+ * names up in a public hall (photographed by anyone). A name partly hidden (`maskName`) is
+ * still enough for a guest to find their tile. Without it the wall shows roster names whole.
+ */
+export function wallNamesMasked(search: string): boolean {
+  return new URLSearchParams(search).get('names') === 'masked'
+}
+
+/**
+ * A roster name partly hidden, as a wall asked to hide names shows it: a name of several words keeps its first
+ * and the initial of its last (Maximilian Featherstonehaugh → Maximilian F.); a name of one
+ * word (a Chinese name) keeps its first and last characters, those between hidden (王小明 →
+ * 王*明, 欧阳娜娜 → 欧**娜), a two-character one its first (张三 → 张*).
+ */
+export function maskName(name: string): string {
+  const words = name.normalize('NFC').trim().split(/\s+/u)
+  if (words.length > 1) {
+    const first = words[0] ?? ''
+    const last = Array.from(words[words.length - 1] ?? '')[0] ?? ''
+    return `${first} ${last}.`
+  }
+  const chars = Array.from(words[0] ?? '')
+  if (chars.length <= 1) return chars.join('')
+  if (chars.length === 2) return `${chars[0] ?? ''}*`
+  return `${chars[0] ?? ''}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1] ?? ''}`
+}
+
+/** A visitor on the wall: the roster name partly hidden when the wall's link asked for that. */
+export function wallLabel(
+  t: ScreenTexts,
+  v: { number: number; name: string | null },
+  masked: boolean,
+): string {
+  return v.name === null || !masked ? visitorLabel(t, v) : maskName(v.name)
+}
+
+/**
  * How wide a wall tile's label runs, in half-ems (a CJK character or an emoji about a whole em,
  * a Latin letter or digit about half): 'long' and 'longer' are set smaller on more lines
  * (screen.css), so a long English roster name (Maximilian Alexander von Hohenzollern-
