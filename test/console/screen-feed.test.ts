@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ScreenFeed, type FeedState } from '../../console/src/screen/screen-feed'
 import type { ScreenEvent, WallSnapshot } from '../../shared/screen-api'
+import { UNDER_LOAD } from '../helpers/wait'
 
 type Listener = (m: MessageEvent<string>) => void
 
@@ -89,7 +90,7 @@ function setup(status: () => number, heartbeatMs?: number) {
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (const end = Date.now() + 5000; !check();) {
+  for (const end = Date.now() + UNDER_LOAD.timeout; !check();) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }

@@ -25,6 +25,7 @@ import {
 } from './console-helpers'
 import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 import { until } from './screen-helpers'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const bed = consoleTestBed()
 const place = (backend: Backend): Place => bed.place(backend)
@@ -278,14 +279,22 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
 
     expect((await alice.call('POST', '/console/api/logout')).status).toBe(204)
     // At once: long before the streams' own look at the store (every 10 s) would see it.
-    await until(() => tabs.every((s) => s.ended), 2000, 'the signed-out streams to end')
+    await until(
+      () => tabs.every((s) => s.ended),
+      UNDER_LOAD.timeout,
+      'the signed-out streams to end',
+    )
     const push = await postPush(
       relay.url,
       scanXml('oVisitor', 'k1:s1'),
       signedQuery(TOKEN, clock.t),
     )
     expect(push.status).toBe(200)
-    await until(() => other.count('stats') >= 1, 5000, 'stats on the other session’s stream')
+    await until(
+      () => other.count('stats') >= 1,
+      UNDER_LOAD.timeout,
+      'stats on the other session’s stream',
+    )
     expect(other.ended).toBe(false)
     expect(tabs.map((s) => s.count('stats'))).toEqual([0, 0])
     // The browser's EventSource reconnects with the old cookie: 401, and it gives up.
@@ -315,7 +324,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect(
       sessionInfoSchema.parse((await laptop.call('GET', '/console/api/session')).json).name,
     ).toBe('bob')
-    await until(() => stream.ended, 2000, 'her event stream to end')
+    await until(() => stream.ended, UNDER_LOAD.timeout, 'her event stream to end')
     const replay = new ConsoleClient(relay.url)
     replay.cookie = hers
     expect((await replay.call('GET', '/console/api/session')).status).toBe(401)
@@ -336,7 +345,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     await wait()
     expect(idle.ended).toBe(false)
     clock.advance(60_000)
-    await until(() => idle.ended, 3000, 'the idle session’s stream to end')
+    await until(() => idle.ended, UNDER_LOAD.timeout, 'the idle session’s stream to end')
 
     // Absolute: used all along, the session still ends 12 hours after sign-in.
     await c.login('alice', password)
@@ -349,7 +358,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     await wait()
     expect(absolute.ended).toBe(false)
     clock.t = started + SESSION_MAX_MS
-    await until(() => absolute.ended, 3000, 'the expired session’s stream to end')
+    await until(() => absolute.ended, UNDER_LOAD.timeout, 'the expired session’s stream to end')
 
     // `relay organizer remove` (another process: nothing tells this one).
     await c.login('alice', password)
@@ -357,7 +366,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     await wait()
     expect(removed.ended).toBe(false)
     expect(await relay.store.console.removeOrganizer('alice')).toBe(true)
-    await until(() => removed.ended, 3000, 'the removed organizer’s stream to end')
+    await until(() => removed.ended, UNDER_LOAD.timeout, 'the removed organizer’s stream to end')
 
     if (backend === 'redis') {
       // Signed out on another instance on the same Redis.
@@ -369,7 +378,11 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
       await wait()
       expect(here.ended).toBe(false)
       expect((await elsewhere.call('POST', '/console/api/logout')).status).toBe(204)
-      await until(() => here.ended, 3000, 'the stream of a session signed out elsewhere to end')
+      await until(
+        () => here.ended,
+        UNDER_LOAD.timeout,
+        'the stream of a session signed out elsewhere to end',
+      )
     }
   })
 
@@ -400,7 +413,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     // A tab closed frees its place for the session's next one.
     open[0]?.close()
     let again = track(await ConsoleEvents.open(alice))
-    for (const end = Date.now() + 5000; again.status !== 200 && Date.now() < end;) {
+    for (const end = Date.now() + UNDER_LOAD.timeout; again.status !== 200 && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 50))
       again = track(await ConsoleEvents.open(alice))
     }
@@ -424,7 +437,11 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
       `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${c.cookie ?? ''}\r\n\r\n`
     socket.write(ask('HEAD', '/console/api/events') + ask('GET', '/console/api/session'))
     const answers = (): string[] => got.match(/^HTTP\/1\.1 \d{3}/gm) ?? []
-    await until(() => answers().length >= 2, 5000, 'the answer to the request after the HEAD')
+    await until(
+      () => answers().length >= 2,
+      UNDER_LOAD.timeout,
+      'the answer to the request after the HEAD',
+    )
     expect(answers()).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200'])
     expect(got).toContain('text/event-stream')
     expect(got).toContain('"name":"alice"')

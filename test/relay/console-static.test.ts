@@ -10,6 +10,7 @@ import { jsonLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
 import { openFds } from '../helpers/fds'
 import { rawHttp } from '../helpers/raw-http'
+import { UNDER_LOAD } from '../helpers/wait'
 import { startTestRelay, tempDir } from './harness'
 
 const root = tempDir('console-static-')
@@ -87,7 +88,7 @@ describe('the console app at /console/', () => {
     async () => {
       const file = join(app, 'assets', 'big-3c4d.js')
       const until = async (check: () => boolean, what: string) => {
-        for (const deadline = Date.now() + 5000; !check();) {
+        for (const deadline = Date.now() + UNDER_LOAD.timeout; !check();) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
           await new Promise((resolve) => setTimeout(resolve, 20))
         }

@@ -16,6 +16,7 @@ import {
 } from '../../shared/relay-protocol'
 import type { RelayConfigInput } from '../../relay/config'
 import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
+import { UNDER_LOAD } from '../helpers/wait'
 
 export const TOKEN = 'relayTestToken123'
 export const ACCOUNT = 'gh_relaytest'
@@ -179,8 +180,16 @@ export class KioskClient {
     return this.frames.filter((f): f is ScanFrame => f.type === 'scan')
   }
 
-  /** Resolves once `pred` holds for a received frame (or, with `count`, for that many frames). */
-  async waitFor(pred: (f: RelayFrame) => boolean, count = 1, timeoutMs = 5000): Promise<void> {
+  /**
+   * Resolves once `pred` holds for a received frame (or, with `count`, for that many frames).
+   * The deadline only bounds a failure: a hello's welcome behind a Redis round trip took longer
+   * than 5 s on a two-core CI running every file at once.
+   */
+  async waitFor(
+    pred: (f: RelayFrame) => boolean,
+    count = 1,
+    timeoutMs: number = UNDER_LOAD.timeout,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (this.frames.filter(pred).length < count) {
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error('socket closed while waiting')
@@ -196,7 +205,7 @@ export class KioskClient {
     }
   }
 
-  waitForScans(count: number, timeoutMs = 5000): Promise<void> {
+  waitForScans(count: number, timeoutMs: number = UNDER_LOAD.timeout): Promise<void> {
     return this.waitFor((f) => f.type === 'scan', count, timeoutMs)
   }
 

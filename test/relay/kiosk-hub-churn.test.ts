@@ -115,8 +115,8 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
     const subscriptionsBefore = h.subscriptions()
 
     const settled = async (what: string) => {
-      await waitFor(async () => (await h.connections()) === 0, `${what}: no connection open`, 5000)
-      await waitFor(() => h.sizes().peers === 0, `${what}: no link kept`, 5000)
+      await waitFor(async () => (await h.connections()) === 0, `${what}: no connection open`)
+      await waitFor(() => h.sizes().peers === 0, `${what}: no link kept`)
     }
 
     for (let i = 0; i < CYCLES; i++) {
@@ -159,7 +159,7 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
 
     // And the hub still works: a booth connects and is online.
     const back = await KioskClient.hello(h.url, token('k1'), { kioskId: 'k1' })
-    await waitFor(() => h.hub.isOnline('k1'), 'k1 online', 5000)
+    await waitFor(() => h.hub.isOnline('k1'), 'k1 online')
     await back.close()
     await settled('after the last link')
     expect(h.hub.connectedKiosks).toBe(0)

@@ -84,7 +84,7 @@ describe.each(stores)('kiosk hub forgets kiosks that are gone ($name store)', ({
       const id = `k${i}`
       const token = await addKiosk(store, id, {}, Date.now())
       const link = await KioskClient.hello(h.url, token, { kioskId: id })
-      await waitFor(() => h.hub.isOnline(id), `${id} online`, 5000)
+      await waitFor(() => h.hub.isOnline(id), `${id} online`)
       await link.close()
       await revokeKiosk(store, id, Date.now())
     }
@@ -96,7 +96,7 @@ describe.each(stores)('kiosk hub forgets kiosks that are gone ($name store)', ({
     // The one kiosk still here is still handled: a second link replaces the first.
     const token = await addKiosk(store, 'still', {}, Date.now())
     const first = await KioskClient.hello(h.url, token, { kioskId: 'still' })
-    await waitFor(() => h.hub.isOnline('still'), 'still online', 5000)
+    await waitFor(() => h.hub.isOnline('still'), 'still online')
     const second = await KioskClient.hello(h.url, token, { kioskId: 'still' })
     expect((await first.closed).code).toBe(RelayCloseCode.replaced)
     await second.close()
@@ -133,11 +133,11 @@ describe.each(stores)('kiosk hub forgets kiosks that are gone ($name store)', ({
     let heard = 0
     cleanups.push(store.subscribe(() => heard++))
     for (let i = 0; i < 3; i++) await store.announce({ type: 'replaced', kioskId: 'twin' })
-    await waitFor(() => heard >= 3, 'replacements heard', 5000)
+    await waitFor(() => heard >= 3, 'replacements heard')
     expect(h.hub.identityConflict('twin')).toBe(true)
     h.advance(CONFLICT_WINDOW_MS)
     await store.announce({ type: 'replaced', kioskId: 'other' })
-    await waitFor(() => heard >= 4, 'another replacement heard', 5000)
+    await waitFor(() => heard >= 4, 'another replacement heard')
     expect(h.hub.identityConflict('twin')).toBe(false)
     expect(h.state.replacedAt.has('twin')).toBe(false)
   })

@@ -14,6 +14,7 @@ import { SCREEN_RATE } from '../../relay/screens/screen-routes'
 import type { RelayHandle } from '../../relay/server'
 import { createCampaign, relayTestBed } from './campaign-helpers'
 import { startOn } from './console-helpers'
+import { UNDER_LOAD } from '../helpers/wait'
 import { EventReader, scan, screenPath, screenSetup, until } from './screen-helpers'
 
 const { cleanups, placeFor, relayOn } = relayTestBed()
@@ -28,10 +29,10 @@ async function open(relay: RelayHandle, id: string, key: string): Promise<EventR
   return r
 }
 
-/** Opens a stream once a place frees (within 5 s): the last try's answer. */
+/** Opens a stream once a place frees (bounded by UNDER_LOAD): the last try's answer. */
 async function openOnceFreed(relay: RelayHandle, id: string, key: string): Promise<EventReader> {
   let r = await open(relay, id, key)
-  for (const end = Date.now() + 5000; r.status !== 200 && Date.now() < end;) {
+  for (const end = Date.now() + UNDER_LOAD.timeout; r.status !== 200 && Date.now() < end;) {
     await new Promise((resolve) => setTimeout(resolve, 50))
     r = await open(relay, id, key)
   }
@@ -295,7 +296,7 @@ describe('streams', () => {
     expect(before.status).toBe(200)
     const rotated = await c.call('POST', `/console/api/campaigns/${campaign.id}/screen-key`)
     expect(rotated.status, rotated.text).toBe(200)
-    await until(() => before.ended, 5000, 'the old stream to end')
+    await until(() => before.ended, UNDER_LOAD.timeout, 'the old stream to end')
     expect((await get(relay, screenPath('wall', campaign.id, campaign.screenKey))).status).toBe(403)
   })
 
@@ -310,7 +311,7 @@ describe('streams', () => {
       "UPDATE campaigns SET campaign = json_set(campaign, '$.screenKey', ?) WHERE id = ?",
     ).run('n'.repeat(43), campaign.id)
     db.close()
-    await until(() => before.ended, 6000, 'the old stream to end')
+    await until(() => before.ended, UNDER_LOAD.timeout, 'the old stream to end')
   })
 
   it('one address holds at most 16 streams at once (429 past it) until they close', async () => {
@@ -340,7 +341,11 @@ describe('streams', () => {
     // Streams the relay ends (the key rotated) give back theirs: 16 open again on the new key.
     const rotated = await c.call('POST', `/console/api/campaigns/${campaign.id}/screen-key`)
     const key = consoleCampaignSchema.parse(rotated.json).screenKey
-    await until(() => held.slice(1).every((r) => r.ended) && again.ended, 5000, 'ends')
+    await until(
+      () => held.slice(1).every((r) => r.ended) && again.ended,
+      UNDER_LOAD.timeout,
+      'ends',
+    )
     const after: EventReader[] = []
     for (let i = 0; i < SCREEN_RATE.concurrency; i++) {
       after.push(await open(relay, campaign.id, key))
@@ -356,10 +361,14 @@ describe('streams', () => {
     const { campaign } = await screenSetup(relay)
     const r = await open(relay, campaign.id, campaign.screenKey)
     expect(r.status).toBe(200)
-    await until(() => (r.named.get('heartbeat') ?? 0) >= 2, 5000, 'two heartbeats')
+    await until(() => (r.named.get('heartbeat') ?? 0) >= 2, UNDER_LOAD.timeout, 'two heartbeats')
     await scan(relay.url, 'oBeatVisitor01xyz')
-    await until(() => r.numbers().length === 1, 5000, 'the check-in')
-    await until(() => (r.named.get('heartbeat') ?? 0) >= 3, 5000, 'a heartbeat after it')
+    await until(() => r.numbers().length === 1, UNDER_LOAD.timeout, 'the check-in')
+    await until(
+      () => (r.named.get('heartbeat') ?? 0) >= 3,
+      UNDER_LOAD.timeout,
+      'a heartbeat after it',
+    )
     // Every heartbeat is a named message a page can listen for; no comment (EventSource hides
     // those); the data messages keep their shape (EventReader checks each).
     const beats = [...r.raw.matchAll(/event: heartbeat\ndata: (.*)\n\n/g)].map((m) =>
@@ -381,7 +390,7 @@ describe('streams', () => {
     const three = await open(relay, campaign.id, campaign.screenKey)
     expect([one.status, two.status, three.status]).toEqual([200, 200, 503])
     one.close()
-    await until(() => one.ended, 5000, 'close')
+    await until(() => one.ended, UNDER_LOAD.timeout, 'close')
     const again = await openOnceFreed(relay, campaign.id, campaign.screenKey)
     expect(again.status).toBe(200)
   })

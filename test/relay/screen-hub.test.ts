@@ -16,6 +16,7 @@ import {
   type ScreenEvent,
   type ScreenHeartbeat,
 } from '../../shared/screen-api'
+import { UNDER_LOAD } from '../helpers/wait'
 import { until } from './screen-helpers'
 
 class FakeResponse extends EventEmitter {
@@ -118,7 +119,7 @@ describe('heartbeats', () => {
     hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
     // At open: the retry hint only; the first message a screen reads is still a change.
     expect(res.written).toEqual(['retry: 3000\n\n'])
-    await until(() => res.heartbeats().length >= 3, 5000, 'three heartbeats')
+    await until(() => res.heartbeats().length >= 3, UNDER_LOAD.timeout, 'three heartbeats')
     // Named (EventSource hands comments to no one, and unnamed ones to the data listener).
     expect(res.written.filter((w) => w.includes('heartbeat')).length).toBe(res.heartbeats().length)
     expect(res.written.some((w) => w.startsWith(':'))).toBe(false)
@@ -166,7 +167,7 @@ describe('a screen whose socket is full', () => {
     expect(res.events()).toEqual([])
     res.writableNeedDrain = false
     res.emit('drain')
-    await until(() => res.events().length === 1, 2000, 'one message')
+    await until(() => res.events().length === 1, UNDER_LOAD.timeout, 'one message')
     const [e] = res.events()
     expect(e?.type).toBe('checkins')
     if (e?.type !== 'checkins') return
@@ -188,7 +189,11 @@ describe("a check-in stored just before its booth's reassignment", () => {
     feed(firstScan(1, 'c1'))
     feed(firstScan(2, 'c2'))
     feed(firstScan(3, 'c1'))
-    await until(() => res.events().some((e) => e.type === 'checkins'), 2000, 'check-ins')
+    await until(
+      () => res.events().some((e) => e.type === 'checkins'),
+      UNDER_LOAD.timeout,
+      'check-ins',
+    )
     await new Promise((r) => setTimeout(r, 50))
     const shown = res.events().flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
     expect(shown.map((c) => c.number)).toEqual([1, 3])
@@ -202,7 +207,11 @@ describe("a check-in stored just before its booth's reassignment", () => {
     const req = { socket: new Socket() } as unknown as IncomingMessage
     hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
     feed(firstScan(4))
-    await until(() => res.events().some((e) => e.type === 'checkins'), 2000, 'check-ins')
+    await until(
+      () => res.events().some((e) => e.type === 'checkins'),
+      UNDER_LOAD.timeout,
+      'check-ins',
+    )
     const shown = res.events().flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
     expect(shown.map((c) => c.number)).toEqual([4])
     hub.close()

@@ -16,6 +16,7 @@ import { SseStream } from '../helpers/sse'
 import { seedLongRows } from '../relay/attendance-helpers'
 import { KioskClient, startTestRelay } from '../relay/harness'
 import { EventReader, screenPath, screenSetup, until } from '../relay/screen-helpers'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
@@ -54,7 +55,7 @@ describe('relay close with streams open', () => {
     await relay.close()
     closed = true
     expect((await kiosk.closed).code).toBe(RelayCloseCode.serviceRestart)
-    await until(() => screen.ended && consoleStream.ended, 5000, 'both streams ended')
+    await until(() => screen.ended && consoleStream.ended, UNDER_LOAD.timeout, 'both streams ended')
   }, 30_000)
 })
 

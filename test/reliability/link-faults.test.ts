@@ -90,7 +90,7 @@ describe('kiosk link faults', () => {
     proxy.blackhole(true)
     const during = await scanMany(p, shown.url, 'o_stall', 20)
     // Frames sent into the stalled link are gone; only a reconnect and replay can deliver them.
-    await waitFor(() => core.status().relay.state !== 'connected', 'stall noticed', 5000)
+    await waitFor(() => core.status().relay.state !== 'connected', 'stall noticed')
     expect(attendanceRows(core)).toHaveLength(5)
     proxy.restore()
 

@@ -57,6 +57,76 @@ function tightWaits(file: string): string[] {
   return found
 }
 
+const DEADLINE_NAMES = new Set(['end', 'deadline', 'until'])
+/**
+ * Files whose short waits are meant: Redis drops a manual failover its master does not answer
+ * within 5 s, so the cluster helper asks again after 6 s (three times) instead of waiting on.
+ */
+const MEANT_SHORT = new Set(['test/helpers/redis-cluster.ts'])
+const WAIT_CALLS = new Set(['waitFor', 'waitForScans', 'until'])
+
+/** A numeric literal's value, or undefined for anything else. */
+function literal(node: ts.Node | undefined): number | undefined {
+  return node !== undefined && ts.isNumericLiteral(node)
+    ? Number(node.text.replace(/_/g, ''))
+    : undefined
+}
+
+/**
+ * The test's own waiting loops (`waitFor`, `until` helpers, `for (const end = Date.now() + …)`),
+ * as `file:line`, whose deadline is a number under LEAST_MS: a parameter `timeout`/`timeoutMs`
+ * defaulting to one, a deadline variable set to `Date.now() + <number>`, or a number of 1 s or
+ * more handed to a call named like a wait (a smaller one there is a count, as in
+ * `waitForScans(3)`).
+ */
+function tightOwnWaits(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const found: string[] = []
+  const at = (node: ts.Node): void => {
+    const { line } = source.getLineAndCharacterOfPosition(node.getStart(source))
+    found.push(`${relative(ROOT, file)}:${line + 1}`)
+  }
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isParameter(node) &&
+      ts.isIdentifier(node.name) &&
+      /^timeout(Ms)?$/.test(node.name.text) &&
+      (literal(node.initializer) ?? LEAST_MS) < LEAST_MS
+    ) {
+      at(node)
+    }
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      DEADLINE_NAMES.has(node.name.text) &&
+      node.initializer !== undefined &&
+      ts.isBinaryExpression(node.initializer) &&
+      node.initializer.operatorToken.kind === ts.SyntaxKind.PlusToken &&
+      /^(Date|performance)\.now\(\)$/.test(node.initializer.left.getText(source)) &&
+      (literal(node.initializer.right) ?? LEAST_MS) < LEAST_MS
+    ) {
+      at(node)
+    }
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression
+      const name = ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : ''
+      const tight = node.arguments.slice(1).some((a) => {
+        const ms = literal(a)
+        return ms !== undefined && ms >= 1000 && ms < LEAST_MS
+      })
+      if (WAIT_CALLS.has(name) && tight) at(node)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
 describe('vi.waitFor deadlines in test/', () => {
   it('UNDER_LOAD itself leaves a loaded CI room', () => {
     expect(UNDER_LOAD.timeout).toBeGreaterThanOrEqual(LEAST_MS)
@@ -67,6 +137,13 @@ describe('vi.waitFor deadlines in test/', () => {
     expect(files.length).toBeGreaterThan(100)
     expect(files.flatMap(tightWaits)).toEqual([])
     // Every test file through the TypeScript parser: 18–31 s beside other runs on two cores.
+  }, 120_000)
+})
+
+describe('the deadlines of the test helpers’ own waits in test/', () => {
+  it('none is a number under 10 s (they bound a failure, never what a test checks)', () => {
+    const files = testFiles(join(ROOT, 'test')).filter((f) => !MEANT_SHORT.has(relative(ROOT, f)))
+    expect(files.flatMap(tightOwnWaits)).toEqual([])
   }, 120_000)
 })
 
