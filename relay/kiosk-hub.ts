@@ -468,8 +468,13 @@ export class KioskHub {
       pings: this.accepted++ % SAFETY_READ_EVERY_PINGS,
     }
     this.peers.add(peer)
+    // Judged once the sockets have been read, as the heartbeat is: after this process stood
+    // still past the deadline (a starved CPU, a GC) the timer runs before the kiosk's hello,
+    // already waiting unread, and a kiosk that said hello in time was ended for saying none.
     const helloTimer = setTimeout(() => {
-      if (session.awaitingHello) session.close(RelayCloseCode.helloTimeout, 'no hello')
+      afterSocketReads(() => {
+        if (session.awaitingHello) session.close(RelayCloseCode.helloTimeout, 'no hello')
+      })
     }, this.opts.helloTimeoutMs ?? 10_000)
     helloTimer.unref()
 

@@ -2,7 +2,8 @@
 // timers before it reads the sockets, so after the process stood still past an interval (a long
 // synchronous task, a starved CPU, a GC) a heartbeat check comes first and finds nothing from a
 // peer whose answer is already waiting unread. Both ends of the kiosk link (the kiosk's
-// RelayLink, the relay's KioskHub) wait for it rather than cut a healthy link.
+// RelayLink, the relay's KioskHub) wait for it rather than cut a healthy link; so does the
+// relay's deadline for a kiosk's hello.
 
 /**
  * Runs `fn` two turns of the event loop from now, each of which reads the sockets: the first

@@ -2,10 +2,11 @@
 // the sockets, so a relay that stood still past a ping interval (a long synchronous task, a
 // starved CPU, a GC) must not end a healthy kiosk's link whose pong is already waiting unread.
 // The kiosk here runs in the same worker, as in the kiosk tests: a stall holds both ends.
-// A kiosk that really answers nothing is still ended.
+// A kiosk that really answers nothing is still ended. So for the deadline of a kiosk's hello.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { CampaignDirectory } from '../../relay/campaign-directory'
+import { RelayCloseCode } from '../../shared/relay-protocol'
 import { addKiosk } from '../../relay/kiosk-admin'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
@@ -35,7 +36,7 @@ function stallAfterEachPing(ms: number): void {
 }
 
 /** A hub pinging every 300 ms on its own server, with one kiosk token. */
-async function hub() {
+async function hub(helloTimeoutMs?: number) {
   const store = openSqliteStore({ data: ':memory:' })
   const { url, close } = await serveKioskHub({
     store,
@@ -44,6 +45,7 @@ async function hub() {
     now: Date.now,
     campaigns: new CampaignDirectory(store, Date.now),
     pingIntervalMs: 300,
+    helloTimeoutMs,
   })
   cleanups.push(async () => {
     await close()
@@ -101,5 +103,26 @@ describe('the relay’s kiosk heartbeat (300 ms) and 400 ms stalls of its proces
     // Terminated, not closed: no close frame came (1006 on the kiosk's side).
     expect((await kiosk.closed).code).toBe(1006)
     expect(pings).toBeGreaterThanOrEqual(1)
+  })
+})
+
+describe('the relay’s deadline for a hello (200 ms) and a 500 ms stall of its process', () => {
+  it('welcomes a kiosk whose hello came in time and waited unread through the stall', async () => {
+    const { url, token } = await hub(200)
+    const kiosk = await KioskClient.connect(url, token)
+    cleanups.push(() => kiosk.ws.terminate())
+    kiosk.send({ type: 'hello', kioskId: 'k1' })
+    // Past the deadline before the relay reads the hello: the timer is due as the process goes on.
+    stall(500)
+    await kiosk.waitFor((f) => f.type === 'welcome')
+    expect(kiosk.ws.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it('still ends a socket that says no hello', async () => {
+    const { url, token } = await hub(200)
+    const kiosk = await KioskClient.connect(url, token)
+    cleanups.push(() => kiosk.ws.terminate())
+    stall(500)
+    expect((await kiosk.closed).code).toBe(RelayCloseCode.helloTimeout)
   })
 })
