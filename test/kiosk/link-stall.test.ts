@@ -10,9 +10,14 @@ import {
   fastLink,
   heartbeatLink,
   kioskOn,
+  provisionDir,
+  startCore,
   startPlatform,
+  tempDir,
   waitFor,
 } from './helpers'
+import { fakeV2Relay } from './fake-v2-relay'
+import { MemoryVault } from '../../electron/core/config/vault'
 import { stall } from '../helpers/stall'
 
 afterEach(() => {
@@ -83,5 +88,39 @@ describe('a kiosk link (a 300 ms heartbeat) woken while a check waits for its an
     await waitFor(() => later >= 3 || core.status().relay.since !== since, 'three more pings')
     expect(core.status().relay.state).toBe('connected')
     expect(core.status().relay.since).toBe(since)
+  })
+})
+
+describe('a kiosk link (a 200 ms welcome deadline) whose worker stalls right after its hello', () => {
+  it('takes the welcome that waited unread through the stall: no reconnect', async () => {
+    const relay = await fakeV2Relay()
+    relay.onHello((c) => c.send({ type: 'welcome', epoch: 'e1', headSeq: 0 }))
+    const dataDir = tempDir()
+    const vault = new MemoryVault()
+    provisionDir(dataDir, vault, {
+      relayUrl: relay.url,
+      kioskId: 'booth-1',
+      token: 'tok-booth-1-xyz0123',
+    })
+    // Once, after the hello is sent and its deadline set: past the deadline before the relay
+    // (in this worker too) reads the hello and the kiosk reads its welcome.
+    let stalled = false
+    const proto: { send: (this: WebSocket, ...args: Parameters<WebSocket['send']>) => void } =
+      WebSocket.prototype
+    const send = proto.send
+    vi.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, ...args) {
+      send.apply(this, args)
+      if (!stalled && typeof args[0] === 'string' && args[0].includes('"hello"')) {
+        stalled = true
+        queueMicrotask(() => stall(500))
+      }
+    })
+    const core = startCore(dataDir, vault, {
+      relayLink: { ...fastLink, welcomeTimeoutMs: 200 },
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'connected')
+    expect(stalled).toBe(true)
+    expect(relay.hellos).toHaveLength(1)
+    expect(core.status().relay.state).toBe('connected')
   })
 })

@@ -491,9 +491,14 @@ export class RelayLink {
       }
       extendedHello = Object.keys(hello).some((k) => !V1_HELLO_FIELDS.has(k))
       this.send(ws, hello)
+      // Judged once the sockets have been read, as the heartbeat is: after this process stood
+      // still past the deadline the timer ran before a welcome already waiting unread.
       this.welcomeTimer = setTimeout(() => {
-        this.lastError = errorBody('timeout')
-        ws.terminate()
+        afterSocketReads(() => {
+          if (this.welcomed || this.ws !== ws) return
+          this.lastError = errorBody('timeout')
+          ws.terminate()
+        })
       }, this.o.welcomeTimeoutMs ?? 10_000)
       this.startHeartbeat(ws)
     })
