@@ -241,10 +241,18 @@ export async function goHash(page: Page, hash: string): Promise<void> {
   await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`)
 }
 
+/**
+ * How long a kiosk's code may take to come up: the first one of a campaign goes kiosk → relay →
+ * WeChat sandbox, and on a loaded CI one try can outlast the ticket request's 10 s timeout and
+ * be tried again after the backoff (a CI run saw the first code of a new campaign still
+ * preparing after 20 s). A failure bound only: a code that comes up is read at once.
+ */
+const CODE_ARRIVES_MS = 45_000
+
 /** Screenshot of the steady kiosk screen and the url its QR code carries. */
 export async function readScreenCode(page: Page, name: string): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    await waitForSteadyCode(page)
+    await waitForSteadyCode(page, CODE_ARRIVES_MS)
     const url = decodeQr(await screenshot(page, name))
     if (url) return url
     await page.waitForTimeout(300)

@@ -150,8 +150,9 @@ describe('XLSX zip bombs on roster import', () => {
       expect(r.fatal).toBe(true)
       expect(r.message).toMatch(REFUSED)
       // Inflating the part whole (what exceljs does) would need 256 MiB at least, twice that
-      // as a string. Streaming stops a chunk past the 100 MiB count.
-      expect(r.peakGrowthMb).toBeLessThan(64)
+      // as a string. Streaming stops a chunk past the 100 MiB count: well under half of that,
+      // however late the collector runs (a loaded CI measured 71 MiB where a quiet run has ~40).
+      expect(r.peakGrowthMb).toBeLessThan(128)
     }
   })
 })
