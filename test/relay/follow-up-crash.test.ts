@@ -129,8 +129,9 @@ describe.each(['sqlite', 'redis'] as const)('relay killed while tagging (%s)', (
       const openids = visitors(300)
       await scanAll(sandbox, await boothCodes(sandbox, booths), openids)
       // Each WeChat call answers after 300 ms, so the six batches of 50 land at least 300 ms
-      // apart: without it, all six could land (0.7^6, 12 % of runs) between two looks below,
-      // and CI once saw all 300 tagged before the kill.
+      // apart: without it, they could all land between two looks below, and CI once saw all
+      // 300 tagged before the kill. The sandbox fails every third or so call (evenly: a run of
+      // failures at random once grew the relay's pause past this test's two minutes).
       sandbox.setFaults({ latencyMs: 300 })
 
       // Killed while the tag is being filled (some in, not all).

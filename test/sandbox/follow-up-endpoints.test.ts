@@ -114,6 +114,20 @@ describe('tags', () => {
     expect(errcode(await a.tag(id, ['oa']))).toBe(0)
   })
 
+  it('fails the share tagFailRate names, spread evenly: never two in a row under one half', async () => {
+    const sb = await sandbox()
+    const a = await api(sb)
+    const { url } = await tempCode(sb, 'k1:x')
+    await sb.scan(url, 'oa')
+    const id = ((await a.create('f')).json.tag as { id: number }).id
+    sb.setFaults({ tagFailRate: 0.3 })
+    const codes: unknown[] = []
+    for (let i = 0; i < 20; i++) codes.push(errcode(await a.tag(id, ['oa'])))
+    expect(codes.filter((c) => c === -1)).toHaveLength(6)
+    expect(codes.filter((c) => c === 0)).toHaveLength(14)
+    expect(codes.some((c, i) => c === -1 && codes[i + 1] === -1)).toBe(false)
+  })
+
   it('refuses a bad or missing token and a wrong method as WeChat does', async () => {
     const sb = await sandbox()
     const bad = await postJson(`${sb.url}/cgi-bin/tags/create?access_token=nope`, {
