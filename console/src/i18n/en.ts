@@ -151,6 +151,7 @@ export const en: MessageSchema = {
     all: 'All campaigns',
     search: 'Find a campaign',
     searchLabel: 'Search the campaign choice by name',
+    gone: 'The campaign in this link is not on the relay (it may have been deleted): showing all campaigns',
   },
   attendance: {
     title: 'Attendance',

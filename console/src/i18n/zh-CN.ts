@@ -133,7 +133,13 @@ export const zhCN = {
     empty: '暂无数据',
     visitorsOf: '{n} 人',
   },
-  scope: { label: '活动', all: '全部活动', search: '搜索活动', searchLabel: '按名称搜索活动列表' },
+  scope: {
+    label: '活动',
+    all: '全部活动',
+    search: '搜索活动',
+    searchLabel: '按名称搜索活动列表',
+    gone: '链接中的活动在中继上不存在（可能已被删除），现显示全部活动',
+  },
   attendance: {
     title: '签到记录',
     search: '搜索姓名、openid、签到台或场景值',
