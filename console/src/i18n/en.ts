@@ -16,6 +16,11 @@ export const en: MessageSchema = {
     stats: 'Live stats',
     attendance: 'Attendance',
   },
+  notFound: {
+    title: 'Page not found',
+    text: 'The console has no page at this address: the link may be cut short or mistyped.',
+    back: 'Go to {page}',
+  },
   header: {
     signedInAs: 'Organizer: {name}',
     signOut: 'Sign out',

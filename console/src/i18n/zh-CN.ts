@@ -9,6 +9,11 @@ import { rosterFileMessages, rosterProblemMessages } from '../../../shared/ui/ro
 export const zhCN = {
   app: { name: 'ScanDesk', title: '活动控制台' },
   nav: { booths: '签到台', campaigns: '活动', stats: '实时统计', attendance: '签到记录' },
+  notFound: {
+    title: '找不到这个页面',
+    text: '控制台没有这个地址的页面：链接可能不完整或有误。',
+    back: '前往{page}',
+  },
   header: {
     signedInAs: '组织者：{name}',
     signOut: '退出登录',
