@@ -112,6 +112,18 @@ describe('the campaign chosen, in the hash', () => {
     expect(wrapper.find('[data-testid="campaign-scope-gone"]').exists()).toBe(false)
   })
 
+  it('a deleted campaign’s link pasted into an open page says so, and is not asked for', async () => {
+    window.location.hash = '#/attendance?campaign=c-spring'
+    const fake = fakeWithTwo()
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await go('#/attendance?campaign=c-gone')
+    expect(wrapper.find('[data-testid="campaign-scope-gone"]').exists()).toBe(true)
+    expect(asked(fake)).not.toContain('c-gone')
+    expect(asked(fake).at(-1)).toBeUndefined()
+    expect(window.location.hash).toBe('#/attendance')
+  })
+
   it('a made-up campaign in a link is never sent to the relay', async () => {
     window.location.hash = '#/attendance?campaign=%3Cimg%20src%3Dx%3E'
     const fake = fakeWithTwo()
