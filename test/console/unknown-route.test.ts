@@ -47,6 +47,8 @@ describe('addresses the console is opened at', () => {
     expect(notFound.get('h1').text()).toBe('找不到这个页面')
     expect(document.title).toContain('找不到这个页面')
     expect(wrapper.find('[data-testid="page-booths"]').exists()).toBe(false)
+    // No tab is marked as the page shown.
+    expect(wrapper.find('[aria-current="page"]').exists()).toBe(false)
     const back = wrapper.get('[data-testid="page-not-found-back"]')
     expect(back.attributes('href')).toBe('#/booths')
     expect(back.text()).toBe('前往签到台')
