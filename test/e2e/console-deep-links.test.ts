@@ -3,7 +3,9 @@
  * console): a link to one campaign's attendance opened signed out lands there after signing in,
  * a reload keeps that campaign, the nav links and the back button keep it, a link to a campaign
  * the relay does not have says so, and an address that names no page says so with the way back.
- * Screenshots: test-artifacts/screenshots/console-deep-link-gone.png, console-page-not-found.png.
+ * A campaign's editor at a link to a campaign the relay does not have says so too.
+ * Screenshots: test-artifacts/screenshots/console-deep-link-gone.png, console-campaign-missing.png,
+ * console-page-not-found.png.
  */
 import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
@@ -45,7 +47,7 @@ it('a campaign’s attendance link survives signing in, a reload and the back bu
     const page = await context.newPage()
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 401/.test(m.text()))
+      if (m.type() === 'error' && !/status of (401|404)/.test(m.text()))
         problems.push(`console: ${m.text()}`)
     })
     const asked: string[] = []
@@ -94,6 +96,16 @@ it('a campaign’s attendance link survives signing in, a reload and the back bu
     expect(new URL(page.url()).hash).toBe('#/attendance')
     expect(asked).not.toContain('c-links-nowhere')
     await screenshot(page, 'console-deep-link-gone')
+
+    // A campaign's editor at a link to a campaign the relay does not have: said, no empty form
+    // under 新建活动, and the way back to the list.
+    await page.goto(`${bed.relay.url}/console/#/campaigns/c-links-nowhere`)
+    await page.locator('[data-testid="load-error"]').waitFor()
+    expect(await page.locator('[data-testid="editor-title"]').innerText()).toBe('找不到这个活动')
+    expect(await page.locator('[data-testid="campaign-form"]').count()).toBe(0)
+    await screenshot(page, 'console-campaign-missing')
+    await page.click('[data-testid="load-error-back"]')
+    await page.locator('[data-testid="campaign-row"]').first().waitFor()
 
     // An address that names no page (a link cut short): said, with the way back.
     await page.goto(`${bed.relay.url}/console/#/atendance`)

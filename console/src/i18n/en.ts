@@ -255,6 +255,10 @@ export const en: MessageSchema = {
     },
     edit: 'Edit',
     back: '← All campaigns',
+    missingTitle: 'Campaign not found',
+    missing:
+      'The relay has no such campaign: it may have been deleted, or the link is cut short or mistyped.',
+    retryLoad: 'Try again',
     newTitle: 'New campaign',
     mode: { booth: 'Booth (scan to check in)', desk: 'Desk (check in from the roster)' },
     modeShort: { booth: 'Booth', desk: 'Desk' },
