@@ -411,11 +411,31 @@ describe('the app shell', () => {
     keepEdits('alice')
     await minutes(2)
     expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
-    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
+    // Back from lunch, the organizer reads that their unsaved edits were not saved.
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe(
+      '控制台 30 分钟无人操作，已自动退出登录。未保存的活动修改没有保存，已从本页清除（以免下一位使用这台电脑的人看到）。请重新登录',
+    )
     expect(fake.api.logout).toHaveBeenCalledTimes(1)
     expect(fake.streams()).toBe(0)
     // Nobody was there: their unsaved edits go with the session, not to the next person.
     expect(draftsKept()).toEqual([])
+  })
+
+  it('an idle sign-out with nothing unsaved says only that; signing in again clears it', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(App, fake.api, { attachTo: document.body })
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(SESSION_IDLE_MS + 60_000)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe(
+      '控制台 30 分钟无人操作，已自动退出登录，请重新登录',
+    )
+    await signIn(wrapper)
+    // Signed out again by the relay (a 401): that says the session ended, not the idle time.
+    useSessionStore().expire()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
   })
 })
 

@@ -119,19 +119,22 @@ export function dropDraft(organizer: string, campaignId: string | null): void {
   }
 }
 
-/** Drops the kept edits of every organizer but `keep` (null: of everyone). */
-export function dropDraftsExcept(keep: string | null): void {
+/** Drops the kept edits of every organizer but `keep` (null: of everyone); how many went. */
+export function dropDraftsExcept(keep: string | null): number {
+  let dropped = 0
   try {
     const store = storage()
-    if (store === null) return
+    if (store === null) return 0
     const mine = keep === null ? null : `${PREFIX}:${encodeURIComponent(keep)}:`
     const keys = Array.from({ length: store.length }, (_, i) => store.key(i))
     for (const key of keys) {
       if (key?.startsWith(`${PREFIX}:`) === true && (mine === null || !key.startsWith(mine))) {
         store.removeItem(key)
+        dropped++
       }
     }
   } catch {
     // Storage disabled.
   }
+  return dropped
 }

@@ -35,6 +35,9 @@ export const en: MessageSchema = {
     submitting: 'Signing in…',
     wrong: 'Wrong name or password',
     lockedOut: 'Too many failed attempts. Try again in {s} s',
+    idle: 'Signed out after {minutes} minutes with nobody using the console. Sign in again',
+    idleDropped:
+      'Signed out after {minutes} minutes with nobody using the console. Your unsaved campaign changes were not saved and have been cleared from this page, so the next person at this computer cannot see them. Sign in again',
     lockedOutNow: 'Too many failed attempts. Try again later',
   },
   booths: {

@@ -28,6 +28,9 @@ export const zhCN = {
     submitting: '正在登录…',
     wrong: '账号或密码不正确',
     lockedOut: '失败次数过多，请在 {s} 秒后再试',
+    idle: '控制台 {minutes} 分钟无人操作，已自动退出登录，请重新登录',
+    idleDropped:
+      '控制台 {minutes} 分钟无人操作，已自动退出登录。未保存的活动修改没有保存，已从本页清除（以免下一位使用这台电脑的人看到）。请重新登录',
     lockedOutNow: '失败次数过多，请稍后再试',
   },
   booths: {

@@ -23,6 +23,12 @@ export const useSessionStore = defineStore('console-session', () => {
   const busy = ref(false)
   /** The last sign-out was the relay's doing (session expired), not the organizer's. */
   const expired = ref(false)
+  /**
+   * The last sign-out was the console's own, after the idle time with nobody there; `dropped`:
+   * it threw away unsaved campaign edits (not kept for whoever uses the laptop next), which the
+   * sign-in page says, so the organizer back from lunch knows they were not saved.
+   */
+  const idle = ref<{ dropped: boolean } | null>(null)
   /** Why the organizer's last sign-out did not happen (still signed in); null otherwise. */
   const signOutError = ref<ConsoleApiError | null>(null)
   /**
@@ -75,6 +81,7 @@ export const useSessionStore = defineStore('console-session', () => {
     busy.value = true
     error.value = null
     expired.value = false
+    idle.value = null
     try {
       const who = await api.login(name, password)
       turns++
@@ -110,6 +117,7 @@ export const useSessionStore = defineStore('console-session', () => {
     expire()
     error.value = null
     expired.value = false
+    idle.value = null
   }
 
   /**
@@ -120,8 +128,9 @@ export const useSessionStore = defineStore('console-session', () => {
   async function idleOut(): Promise<void> {
     if (state.value !== 'signed-in') return
     // Nobody there: their unsaved edits go with the session, not to the next person.
-    dropDraftsExcept(null)
+    const dropped = dropDraftsExcept(null) > 0
     expire()
+    idle.value = { dropped }
     try {
       await api.logout()
     } catch {
@@ -159,6 +168,7 @@ export const useSessionStore = defineStore('console-session', () => {
     lockedUntil,
     busy,
     expired,
+    idle,
     signOutError,
     check,
     login,
