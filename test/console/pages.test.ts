@@ -271,6 +271,10 @@ describe('the app shell', () => {
     fake.closeStream()
     await flushPromises()
     expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    // The sign-in page says the edits were not saved and are not lost either.
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe(
+      '登录已失效。你未保存的活动修改仍保留在本页（尚未保存）：重新登录后即可恢复并保存',
+    )
     // What the drafts are for: the session ran out mid-edit, the organizer signs in again.
     await signIn(wrapper, 'alice')
     expect(readDraft('alice', 'c-expo')).not.toBeNull()

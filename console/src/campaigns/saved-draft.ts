@@ -119,6 +119,20 @@ export function dropDraft(organizer: string, campaignId: string | null): void {
   }
 }
 
+/** Whether the tab keeps unsaved edits of `organizer`'s (any campaign's, or a new one's). */
+export function hasDrafts(organizer: string): boolean {
+  try {
+    const store = storage()
+    if (store === null) return false
+    const mine = `${PREFIX}:${encodeURIComponent(organizer)}:`
+    return Array.from({ length: store.length }, (_, i) => store.key(i)).some(
+      (key) => key?.startsWith(mine) === true,
+    )
+  } catch {
+    return false
+  }
+}
+
 /** Drops the kept edits of every organizer but `keep` (null: of everyone); how many went. */
 export function dropDraftsExcept(keep: string | null): number {
   let dropped = 0

@@ -38,6 +38,8 @@ export const en: MessageSchema = {
     idle: 'Signed out after {minutes} minutes with nobody using the console. Sign in again',
     idleDropped:
       'Signed out after {minutes} minutes with nobody using the console. Your unsaved campaign changes were not saved and have been cleared from this page, so the next person at this computer cannot see them. Sign in again',
+    expiredKept:
+      'Your sign-in has expired. Your unsaved campaign changes are kept in this tab, not saved yet: sign in again to get them back and save them',
     lockedOutNow: 'Too many failed attempts. Try again later',
   },
   booths: {

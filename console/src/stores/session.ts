@@ -9,7 +9,7 @@ import { ref } from 'vue'
 import type { SessionInfo } from '../../../shared/console-api'
 import { useConsoleApi } from '../api/api-key'
 import { ConsoleApiError, toConsoleError } from '../api/errors'
-import { dropDraftsExcept } from '../campaigns/saved-draft'
+import { dropDraftsExcept, hasDrafts } from '../campaigns/saved-draft'
 
 export type SessionState = 'unknown' | 'signed-out' | 'signed-in'
 
@@ -29,6 +29,11 @@ export const useSessionStore = defineStore('console-session', () => {
    * sign-in page says, so the organizer back from lunch knows they were not saved.
    */
   const idle = ref<{ dropped: boolean } | null>(null)
+  /**
+   * The relay ended the session while the tab kept unsaved campaign edits of the organizer's:
+   * the sign-in page says they are kept, to be put back and saved after signing in again.
+   */
+  const editsKept = ref(false)
   /** Why the organizer's last sign-out did not happen (still signed in); null otherwise. */
   const signOutError = ref<ConsoleApiError | null>(null)
   /**
@@ -82,6 +87,7 @@ export const useSessionStore = defineStore('console-session', () => {
     error.value = null
     expired.value = false
     idle.value = null
+    editsKept.value = false
     try {
       const who = await api.login(name, password)
       turns++
@@ -118,6 +124,7 @@ export const useSessionStore = defineStore('console-session', () => {
     error.value = null
     expired.value = false
     idle.value = null
+    editsKept.value = false
   }
 
   /**
@@ -155,6 +162,7 @@ export const useSessionStore = defineStore('console-session', () => {
     } else if (state.value === 'signed-in') {
       error.value = new ConsoleApiError('unauthorized', 401)
       expired.value = true
+      editsKept.value = info.value !== null && hasDrafts(info.value.name)
     }
     info.value = null
     state.value = 'signed-out'
@@ -169,6 +177,7 @@ export const useSessionStore = defineStore('console-session', () => {
     busy,
     expired,
     idle,
+    editsKept,
     signOutError,
     check,
     login,
