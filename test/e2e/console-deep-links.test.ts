@@ -3,7 +3,9 @@
  * console): a link to one campaign's attendance opened signed out lands there after signing in,
  * a reload keeps that campaign, the nav links and the back button keep it, a link to a campaign
  * the relay does not have says so, and an address that names no page says so with the way back.
- * A campaign's editor at a link to a campaign the relay does not have says so too.
+ * A campaign's editor at a link to a campaign the relay does not have says so too. Save pressed
+ * after the session ended over lunch: the sign-in page says the edits are kept, not saved, and
+ * signing in again offers them back on the same page to save.
  * Screenshots: test-artifacts/screenshots/console-deep-link-gone.png, console-campaign-missing.png,
  * console-page-not-found.png.
  */
@@ -120,6 +122,62 @@ it('a campaign’s attendance link survives signing in, a reload and the back bu
     await page.goto(`${bed.relay.url}/console/#//example.com/steal`)
     await page.locator('[data-testid="page-not-found"]').waitFor()
     expect(new URL(page.url()).origin).toBe(bed.relay.url)
+    expect(problems).toEqual([])
+  } finally {
+    await context.close()
+  }
+}, 120_000)
+
+it('Save pressed after the session ended over lunch: said on sign-in, and saved after it', async () => {
+  const problems: string[] = []
+  const password = await addOrganizer(bed.relay.store, 'bo', Date.now())
+  await bed.relay.store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '冬季展', id: 'c-links-winter', screenKey: 'k'.repeat(43) },
+    Date.now(),
+  )
+  const context = await bed.browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'zh-CN',
+  })
+  try {
+    const page = await context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await page.goto(`${bed.relay.url}/console/#/campaigns/c-links-winter`)
+    await page.fill('#sign-in-name', 'bo')
+    await page.fill('#sign-in-password', password)
+    await page.click('[data-testid="sign-in-submit"]')
+    const name = '[data-testid="field-name"]'
+    await waitForPage(page, `document.querySelector('${name}')?.value === '冬季展'`)
+    await page.fill(name, '冬季展（下午场）')
+
+    // Over lunch the relay ended the session (as its idle rule or a sign-out elsewhere does).
+    const cookie = (await context.cookies()).find((c) => c.name === 'scandesk_session')
+    const out = await fetch(`${bed.relay.url}/console/api/logout`, {
+      method: 'POST',
+      headers: { cookie: `scandesk_session=${cookie?.value ?? ''}`, origin: bed.relay.url },
+    })
+    expect(out.status).toBe(204)
+    await page.click('[data-testid="save-campaign"]')
+    const error = page.locator('[data-testid="sign-in-error"]')
+    await error.waitFor()
+    expect(await error.innerText()).toBe(
+      '登录已失效。你未保存的活动修改仍保留在本页（尚未保存）：重新登录后即可恢复并保存',
+    )
+    expect((await bed.relay.store.campaigns.getCampaign('c-links-winter'))?.campaign.name).toBe(
+      '冬季展',
+    )
+
+    // Signed in again: the same campaign's page, its edits offered back, then saved.
+    await page.fill('#sign-in-name', 'bo')
+    await page.fill('#sign-in-password', password)
+    await page.click('[data-testid="sign-in-submit"]')
+    await page.locator('[data-testid="draft-restore"]').click()
+    await waitForPage(page, `document.querySelector('${name}')?.value === '冬季展（下午场）'`)
+    await page.click('[data-testid="save-campaign"]')
+    await page.locator('[data-testid="saved"]').waitFor()
+    expect((await bed.relay.store.campaigns.getCampaign('c-links-winter'))?.campaign.name).toBe(
+      '冬季展（下午场）',
+    )
     expect(problems).toEqual([])
   } finally {
     await context.close()
