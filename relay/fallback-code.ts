@@ -22,7 +22,7 @@ import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { KIOSK_TOKEN_CHALLENGE, bearerToken, verifyKioskToken } from './kiosk-tokens'
 import { TicketLimiter } from './rate-limit'
-import type { Logger } from './log'
+import { LogLimiter, type Logger } from './log'
 import { sendWechatFailure } from './wechat-failure'
 import type { FallbackCodeRecord, RelayStore } from './store/types'
 
@@ -70,6 +70,8 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
    * than asking WeChat for another permanent code. Per instance, so a restart forgets it.
    */
   const unsaved = new Map<string, FallbackCodeRecord>()
+  /** WeChat (or the store) failing every booth's call alike: a line a minute for each cause. */
+  const failureLines = new LogLimiter(now, 60_000)
 
   async function create(wechat: WechatClient, kioskId: string): Promise<FallbackCodeRecord | null> {
     // Timed by the clock as well as by the polls: slow store round trips count against it too.
@@ -113,11 +115,16 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
     return p
   }
 
-  function fail(res: ServerResponse, err: unknown): void {
-    sendWechatFailure(res, err, log, {
-      name: 'fallback code',
-      internalMessage: 'fallback code creation failed',
-    })
+  function fail(res: ServerResponse, kioskId: string, err: unknown): void {
+    sendWechatFailure(
+      res,
+      err,
+      { log, lines: failureLines, kioskId },
+      {
+        name: 'fallback code',
+        internalMessage: 'fallback code creation failed',
+      },
+    )
   }
 
   return async function handleFallbackCode(
@@ -167,7 +174,7 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
         }
       }
     } catch (err) {
-      return fail(res, err)
+      return fail(res, cred.kioskId, err)
     }
     if (code === null) {
       res.setHeader('Retry-After', '5')

@@ -61,6 +61,8 @@ export function createTicketProxy(opts: TicketProxyOptions) {
   /** A kiosk over its limit: a line once a minute for each kiosk, with how many went unlogged. */
   const refusalLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
   const issuedLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
+  /** WeChat refusing every booth's request alike: a line a minute for each cause. */
+  const wechatLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
   /** The quota day each kiosk was last logged as past its daily budget (once a day each). */
   const budgetLogged = new Map<string, string>()
   /** WeChat's 45009 on qrcode/create and the quota day it came on: answered again until then. */
@@ -141,12 +143,17 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     }
   }
 
-  function fail(res: ServerResponse, err: unknown): void {
+  function fail(res: ServerResponse, kioskId: string, err: unknown): void {
     metrics.countTickets(0, true)
-    sendWechatFailure(res, err, log, {
-      name: 'ticket proxy',
-      internalMessage: 'ticket creation failed',
-    })
+    sendWechatFailure(
+      res,
+      err,
+      { log, lines: wechatLines, kioskId },
+      {
+        name: 'ticket proxy',
+        internalMessage: 'ticket creation failed',
+      },
+    )
   }
 
   return async function handleTickets(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -186,7 +193,7 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     const day = quotaDay(now())
     if (quotaSpent !== null && quotaSpent.day === day) {
       admission.release()
-      return fail(res, quotaSpent.err)
+      return fail(res, cred.kioskId, quotaSpent.err)
     }
     // A kiosk that stopped waiting (its timeout, a dropped venue Wi-Fi) gets nothing more:
     // every ticket costs the account's daily quota. Before the answer, 'close' means that (heard
@@ -234,7 +241,7 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     } catch (err) {
       noteFailure(err)
       // Tickets already created cost quota: hand them over rather than waste them.
-      if (tickets.length === 0) return fail(res, err)
+      if (tickets.length === 0) return fail(res, cred.kioskId, err)
       log.warn('ticket proxy: partial batch', { kioskId: cred.kioskId, error: errorMessage(err) })
     } finally {
       admission.release()

@@ -13,7 +13,7 @@ import {
   type WechatFailureKind,
 } from '../shared/wechat'
 import { sendApiError } from './http-util'
-import { errorMessage, type Logger } from './log'
+import { errorMessage, type LogLimiter, type Logger } from './log'
 
 /**
  * What the relay's operator changes for a refusal no kiosk can cure (docs/WECHAT.md "Access
@@ -25,25 +25,63 @@ const OPERATOR_FIX: Partial<Record<WechatFailureKind, string>> = {
     'WeChat refuses the AppID or AppSecret (reset in the WeChat admin?): set ' +
     'SCANDESK_RELAY_WECHAT_APP_ID / SCANDESK_RELAY_WECHAT_APP_SECRET and restart the relay',
   ip: "add this server's public IP to the account's IP allow-list (WeChat admin: IP白名单)",
+  quota:
+    "the account's daily qrcode/create quota is spent: booths show their fallback code until " +
+    "midnight Beijing time; to spread the next day's quota, lower " +
+    'SCANDESK_RELAY_TICKET_DAILY_BUDGET or have booths change codes less often',
+}
+
+/**
+ * Where a failed call's line goes: every booth asks again within seconds while WeChat refuses
+ * (an AppSecret reset, the IP allow-list, the day's quota spent), so each cause is logged once
+ * a minute (`lines`), naming the booth of the line and, as `unloggedKioskIds`, the others the
+ * minute left unlogged: which booths show no codes, without a line per request.
+ */
+export interface WechatFailureLog {
+  log: Logger
+  lines: LogLimiter
+  kioskId: string
 }
 
 export function sendWechatFailure(
   res: ServerResponse,
   err: unknown,
-  log: Logger,
+  to: WechatFailureLog,
   what: { name: string; internalMessage: string },
 ): void {
   const failure = wechatFailureOf(err)
+  const line = (
+    level: 'warn' | 'error',
+    msg: string,
+    event: string,
+    fields: Record<string, unknown>,
+  ): void =>
+    to.lines.log(
+      to.log,
+      level,
+      msg,
+      { event, kioskId: to.kioskId, call: what.name, ...fields },
+      `${what.name}: ${event} ${failure?.kind ?? ''}`,
+      { field: 'unloggedKioskIds', name: to.kioskId },
+    )
   if (failure === null) {
-    log.error(`${what.name} failed`, { error: errorMessage(err) })
+    line('error', `${what.name} failed`, 'call_failed', { error: errorMessage(err) })
     sendApiError(res, 500, 'internal', what.internalMessage)
     return
   }
   const { kind, errcode, message } = failure
-  if (isTransportFailure(kind)) log.warn(`${what.name}: WeChat unreachable`, { code: kind })
-  else {
+  if (isTransportFailure(kind)) {
+    line('warn', `${what.name}: WeChat unreachable`, 'wechat_unreachable', {
+      kind,
+      action: "check this server's outbound link to api.weixin.qq.com",
+    })
+  } else {
     const fix = OPERATOR_FIX[kind]
-    log.warn(`${what.name}: WeChat refused`, { errcode, kind, ...(fix !== undefined && { fix }) })
+    line('warn', `${what.name}: WeChat refused`, 'wechat_refused', {
+      errcode,
+      kind,
+      ...(fix !== undefined && { fix }),
+    })
   }
   sendApiError(res, wechatFailureStatus(kind), wechatFailureCode(kind), message, errcode)
 }

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../relay/log'
+import { LogLimiter, silentLogger } from '../../relay/log'
 import { sendWechatFailure } from '../../relay/wechat-failure'
 import { WechatApiError, WechatHttpError } from '../../shared/wechat'
 import { defaultSettings } from '../../electron/core/config/settings'
@@ -35,7 +35,12 @@ let server: Server
 let relayUrl = ''
 beforeAll(async () => {
   server = createServer((_req, res) => {
-    sendWechatFailure(res, current, silentLogger, { name: 'test', internalMessage: 'failed' })
+    sendWechatFailure(
+      res,
+      current,
+      { log: silentLogger, lines: new LogLimiter(Date.now, 60_000), kioskId: 'k1' },
+      { name: 'test', internalMessage: 'failed' },
+    )
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   relayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
