@@ -107,6 +107,9 @@ export const SAFETY_READ_EVERY_PINGS = 2
 const SEEN_WRITE_EVERY_MS = 30_000
 /** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
 const REPEATED_LINE_INTERVAL_MS = 60_000
+/** What to do when a booth's token is refused (revoked, or cut off by a newer pairing). */
+const KIOSK_TOKEN_REFUSED_ACTION =
+  'the booth it names stays offline with this token: if it should be running, issue it a new pairing code in the console and pair it again'
 const STORE_DOWN_ACTION = `the store did not answer the token check: the booth was answered 503 and retries by itself; ${SEE_HEALTHZ}`
 /** Refused upgrades' errors: the words /api/tickets and the other endpoints answer with. */
 const BAD_TOKEN = { code: 'unauthorized', message: 'bad or missing kiosk token' }
@@ -377,7 +380,7 @@ export class KioskHub {
    * line, with how many went unlogged since; the kioskId is the first one's.
    */
   private storeTrouble(level: 'warn' | 'error', msg: string, fields: LogFields): void {
-    this.repeatedLines.log(this.opts.log, level, msg, fields)
+    this.repeatedLines.log(this.opts.log, level, msg, { event: 'store_failed', ...fields })
   }
 
   /** For `server.on('upgrade')` on the `/kiosk` path. */
@@ -402,7 +405,11 @@ export class KioskHub {
             this.opts.log,
             'info',
             msg,
-            claimed === null ? undefined : { claimedKioskId: claimed },
+            {
+              event: 'kiosk_token_refused',
+              ...(claimed !== null && { claimedKioskId: claimed }),
+              action: KIOSK_TOKEN_REFUSED_ACTION,
+            },
             `line: ${msg}`,
             { field: 'unloggedClaimedKioskIds', name: claimed },
           )
@@ -510,7 +517,7 @@ export class KioskHub {
             '"9. Upgrading")',
         })
       }
-      session.closed()
+      session.closed(code)
       // Its last link here gone, the kiosk's state here goes too (a kiosk revoked or moved to
       // another instance would keep it for good): a later link reads a newer generation anyway.
       if (!this.hasLink(session.kioskId)) {

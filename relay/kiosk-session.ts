@@ -285,9 +285,24 @@ export class KioskSession {
     return code === RelayCloseCode.badFrame && this.plainHello && this.sentV2
   }
 
-  /** The socket closed under us (network, kiosk, terminate). */
-  closed(): void {
-    if (this.end()) this.ctx.onClosed(this)
+  /**
+   * The socket closed under us (network, kiosk, terminate), with the close code heard. A live
+   * link's end is logged as the booth going offline: once a minute per booth, as its connects,
+   * so a booth reconnecting every second writes two lines a minute, not two a second.
+   */
+  closed(code?: number): void {
+    const wasLive = this.phase === 'live'
+    if (!this.end()) return
+    if (wasLive) {
+      this.ctx.repeatedLines.log(
+        this.ctx.log,
+        'info',
+        'kiosk disconnected',
+        { event: 'kiosk_disconnected', kioskId: this.kioskId, code },
+        `disconnected: ${this.kioskId}`,
+      )
+    }
+    this.ctx.onClosed(this)
   }
 
   /** Marks the session closed and stops its retries; false if it already was. */
@@ -608,7 +623,13 @@ export class KioskSession {
       this.ctx.metrics.countKioskConnect()
       if (!this.v1Frames) void this.roster.start(view.campaign?.id ?? null, hello.roster)
       if (this.campaignStale) void this.refreshCampaign()
-      this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
+      this.ctx.repeatedLines.log(
+        this.ctx.log,
+        'info',
+        'kiosk connected',
+        { event: 'kiosk_connected', kioskId: this.kioskId, fromSeq: start },
+        `connected: ${this.kioskId}`,
+      )
       void this.pump()
     } catch (err) {
       this.storeTrouble('hello failed', err, HELLO_NOT_ANSWERED)
@@ -817,6 +838,7 @@ export class KioskSession {
    */
   private storeTrouble(msg: string, err: unknown, action: string): void {
     this.ctx.repeatedLines.log(this.ctx.log, 'error', msg, {
+      event: 'store_failed',
       kioskId: this.kioskId,
       error: errorMessage(err),
       action,

@@ -181,8 +181,12 @@ export class RelayMetrics {
     this.kioskDisconnects++
   }
 
+  /** Told of every limit hit as it is counted (the relay's log, once a minute each). */
+  onLimitHit: (limit: LimitHit) => void = () => {}
+
   countLimitHit(limit: LimitHit): void {
     this.limitHits.set(limit, (this.limitHits.get(limit) ?? 0) + 1)
+    this.onLimitHit(limit)
   }
 
   limitHitCount(limit: LimitHit): number {

@@ -414,7 +414,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       log,
       'error',
       'storing push failed',
-      { error: errorMessage(err), cause, action: storeErrorAction(cause) },
+      { event: 'store_failed', error: errorMessage(err), cause, action: storeErrorAction(cause) },
       `store refused: ${cause}`,
     )
   }
@@ -424,6 +424,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     opts.health?.writeSucceeded()
     if (refusedSinceAccepted === 0 || limited.take('store accepting') === null) return
     log.info(`store accepting pushes again after ${refusedSinceAccepted} refused`, {
+      event: 'store_recovered',
       refused: refusedSinceAccepted,
     })
     refusedSinceAccepted = 0
@@ -722,7 +723,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       log,
       'warn',
       message,
-      { code: err.code },
+      { event: 'push_undecryptable', code: err.code },
       err.code === 'appid_mismatch' ? 'undecryptable: appid' : 'undecryptable: key',
     )
   }
@@ -807,8 +808,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
         'info',
         'push refused',
         {
+          event: 'push_refused',
           status: a.status,
           outcome: a.outcome,
+          ...(a.outcome !== undefined &&
+            REFUSED_ACTION[a.outcome] !== undefined && {
+              action: REFUSED_ACTION[a.outcome],
+            }),
           ...(skew !== undefined && { clockSkewSeconds: skew }),
         },
         `refused: ${a.status} ${a.outcome ?? ''}`,
@@ -819,6 +825,19 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (a.status === 401) res.setHeader('WWW-Authenticate', WECHAT_SIGNATURE_CHALLENGE)
     sendText(res, a.status, a.body, a.contentType)
   }
+}
+
+/**
+ * What the on-call developer does about a refused push, where it is theirs to fix: every push
+ * refused alike means scans are not arriving; one now and then is someone else posting.
+ */
+const REFUSED_ACTION: Partial<Record<PushOutcome, string>> = {
+  bad_signature:
+    "if every push is refused, the Token in the WeChat admin (服务器配置) is not the relay's " +
+    'SCANDESK_RELAY_WECHAT_TOKEN: set the same one (scans are not arriving); a few are someone else posting',
+  stale:
+    "if every push is refused so, this server's clock is clockSkewSeconds off WeChat's: turn on " +
+    'time sync (timedatectl set-ntp true); a few are old pushes replayed',
 }
 
 /** The challenge on every /wechat 401 (bad or missing signature, stale timestamp, replay). */

@@ -37,7 +37,7 @@ import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, revokeKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, LogLimiter, SEE_HEALTHZ, silentLogger, type Logger } from './log'
-import { RelayMetrics } from './metrics'
+import { RelayMetrics, type LimitHit } from './metrics'
 import { createAttendanceRoutes, soFarToday } from './attendance/routes'
 import { createCampaignNames } from './attendance/campaign-names'
 import { createPeopleLookup } from './attendance/people'
@@ -111,6 +111,24 @@ const KIOSK_UPGRADE_REQUIRED = {
 }
 const KIOSK_GET_ONLY = { code: 'method_not_allowed', message: 'use GET or HEAD' }
 /** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
+/** What each limit's line tells the on-call developer (relay/metrics.ts LimitHit). */
+const LIMIT_ACTION: Readonly<Record<LimitHit, string>> = {
+  pair_address:
+    'one address is trying pairing codes faster than a person types them: codes being guessed? The answer was 429',
+  pair_block:
+    'one IPv6 /48 is trying pairing codes faster than a venue pairs booths: codes being guessed? The answer was 429',
+  screen_address:
+    'one address asks for a big screen far faster than a wall reloads: a page stuck reloading, or a flood; the answer was 429',
+  screen_block:
+    'one IPv6 /48 asks for big screens far faster than a venue runs walls; the answer was 429',
+  console_sign_in_locked:
+    'console sign-ins locked out after failed passwords (a name, an address or a device): someone guessing, or an organizer who forgot theirs',
+  desk_bind_paced:
+    'a booth binds desk check-ins faster than its allowance: they are made to wait, none refused',
+  desk_bind_unacked:
+    'a booth binds desk check-ins far faster than a desk can, and one was left unacknowledged: a stolen kiosk token? Revoke the booth in the console if it is not yours',
+}
+
 const ATTENDANCE_NOT_MOVED = `the console's attendance is behind: the rows stay pending and are moved once the store takes writes again (tried again every second); nothing is lost; /metrics scandesk_relay_attendance_pending_rows counts them; ${SEE_HEALTHZ}`
 /** What pending rows deleted for want of their queue entry mean (never expected). */
 const ATTENDANCE_DROPPED = `these scans are not counted in the console's attendance, stats or export: their stored events were gone, so there was nothing to count them from, and they are not tried again; never expected (the retention prune keeps a pending row's event): report it with this line`
@@ -235,6 +253,17 @@ export async function startRelay(
   const log = opts.log ?? silentLogger
   const now = opts.now ?? Date.now
   const metrics = new RelayMetrics()
+  // A flood of refused requests (codes guessed, a wall reloading without end, sign-ins locked
+  // out) is a line a minute for each limit, with how many went unlogged; /metrics counts each.
+  const limitLines = new LogLimiter(now, 60_000)
+  metrics.onLimitHit = (limit) =>
+    limitLines.log(
+      log,
+      limit === 'desk_bind_paced' ? 'info' : 'warn',
+      'requests refused by a limit',
+      { event: 'limit_hit', limit, action: LIMIT_ACTION[limit] },
+      `limit: ${limit}`,
+    )
   // SQLite: this process alone serves the folder (it caches each kiosk's sequence head, the
   // hub, the change feed). Redis: nothing is kept in the folder and several relays on one Redis
   // are the designed scale-out, so there is no folder to lock (docs/RELIABILITY.md).
@@ -259,6 +288,7 @@ export async function startRelay(
       onAttendanceError: (err) =>
         err instanceof AttendanceRowsDropped
           ? log.error('attendance rows dropped', {
+              event: 'attendance_rows_dropped',
               rows: err.rows,
               error: errorMessage(err),
               action: ATTENDANCE_DROPPED,
@@ -267,7 +297,7 @@ export async function startRelay(
               log,
               'error',
               'attendance rows not moved',
-              { error: errorMessage(err), action: ATTENDANCE_NOT_MOVED },
+              { event: 'store_failed', error: errorMessage(err), action: ATTENDANCE_NOT_MOVED },
               `attendance: ${storeErrorText(err)}`,
             ),
       warn: (message, fields) => log.warn(message, fields),
@@ -379,6 +409,7 @@ export async function startRelay(
     now,
     consoleDir,
     metrics,
+    log,
     draws: opts.draws ?? createDrawFeed(store, log),
     names,
     hub: opts.screens,
@@ -409,6 +440,7 @@ export async function startRelay(
     } catch (err) {
       storeHealth.readFailed()
       storeReadLines.log(log, 'warn', 'health check read failed', {
+        event: 'store_failed',
         error: errorMessage(err),
         action:
           'the store could not be read: /healthz answered 503 with its error (a monitor should page); /metrics counts store errors',
@@ -425,6 +457,7 @@ export async function startRelay(
       store.attendance.backlog(),
     ]).catch((err: unknown) => {
       storeReadLines.log(log, 'warn', 'metrics without store gauges', {
+        event: 'store_failed',
         error: errorMessage(err),
         action:
           'the store could not be read: /metrics has every counter but not the gauges read from the store (unacknowledged scans per booth, unrouted pushes, attendance backlog); /healthz says what is wrong with the store',
@@ -484,6 +517,11 @@ export async function startRelay(
   }
 
   let draining = false
+  /**
+   * Lines any client can repeat at will (a body cut off or crawling, a request failing while
+   * the store is away): once a minute for each, with how many went unlogged.
+   */
+  const requestLines = new LogLimiter(now, 60_000)
   const noticeProxy = proxyTrustWarning(config.trustProxyHops, log)
   // Every body's pace but a file upload's (which names its own): one object for all requests.
   const bodyPace = requestBodyPace(config)
@@ -505,22 +543,30 @@ export async function startRelay(
     }
     const work = route(req, res)
       .catch((err: unknown) => {
-        const path = req.url?.split('?')[0]
+        const path = loggedPath(req.url)
         if (err instanceof BodyAbortedError) {
           // The client went (its link dropped) before its body was in: nothing was done with
           // it and nobody is left to answer.
-          log.info('request cut off before its body was complete', { path })
+          requestLines.log(log, 'info', 'request cut off before its body was complete', { path })
           res.destroy()
           return
         }
         if (err instanceof BodyTimeoutError) {
           // Its body stalled or crawled (relay/README.md "Connections"): nothing was done
           // with it; 408 and the connection closes.
-          log.info('request body too slow', { path, reason: err.message })
+          requestLines.log(log, 'info', 'request body too slow', { path, reason: err.message })
           sendBodyError(res, err)
           return
         }
-        log.error('request failed', { path, error: errorMessage(err) })
+        // A store that went away fails every request that reads it: one line a minute for each
+        // error, with how many went unlogged, not one a request.
+        requestLines.log(
+          log,
+          'error',
+          'request failed',
+          { event: 'request_failed', path, error: errorMessage(err) },
+          `failed: ${storeErrorText(err)}`,
+        )
         // Failed after its headers went out: a 500 can no longer be said, so the connection
         // ends and the client sees a broken answer at once rather than one that never ends.
         if (res.headersSent) res.destroy()
@@ -592,6 +638,7 @@ export async function startRelay(
       if (deleted > 0) log.info('retention pruned events', { deleted })
     } catch (err) {
       log.error('retention failed', {
+        event: 'store_failed',
         error: errorMessage(err),
         action:
           'old events stay in the store until a later prune (each hour) succeeds: nothing is lost, but the store keeps growing; /healthz says what is wrong with the store',
@@ -705,6 +752,15 @@ export async function startRelay(
  * the internet) by the path as it reads it; answering `/x\..\metrics` as `/metrics` would serve
  * what it refused. Browsers and the kiosks send canonical paths, so only such tricks get 400.
  */
+/**
+ * A failed request's path as the log holds it: never its query, a pairing link's code left out
+ * (`/pair/-`, as Caddy's log does), and no longer than a path of ours.
+ */
+export function loggedPath(url: string | undefined): string {
+  const path = (url ?? '').split('?')[0] ?? ''
+  return path.replace(/^\/pair\/[^/]*/, '/pair/-').slice(0, 200)
+}
+
 function requestTarget(req: IncomingMessage): URL | null {
   const target = req.url ?? '/'
   let url: URL

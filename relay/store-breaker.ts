@@ -138,7 +138,7 @@ export class StoreBreaker {
     this.log.info(
       `store answering again after ${pausedMs} ms: pushes are stored again ` +
         `(${this.refusedWhileOpen} answered 503 at once meanwhile; WeChat retries them)`,
-      { pausedMs, refused: this.refusedWhileOpen },
+      { event: 'store_recovered', pausedMs, refused: this.refusedWhileOpen },
     )
     this.openedAt = null
     this.refusedWhileOpen = 0
@@ -175,7 +175,7 @@ export class StoreBreaker {
     this.log.error(
       'store stopped answering: pushes are answered 503 at once until it answers again ' +
         '(WeChat retries them); check that Redis is running, reachable and not stuck',
-      { waitedMs: Math.round(waitedMs), released: held.length },
+      { event: 'store_not_answering', waitedMs: Math.round(waitedMs), released: held.length },
     )
     this.onChange(false)
     const err = new StoreNotAnsweringError(`store did not answer within ${this.stallMs} ms`)

@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { StoreRefusalCause } from '../shared/console-api'
-import { errorMessage, silentLogger, type Logger } from './log'
+import { errorMessage, LogLimiter, silentLogger, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import { StoreLostError, StoreNotAnsweringError, type RelayStore } from './store/types'
 import { errorCode } from '../shared/error-code'
@@ -147,6 +147,13 @@ export class StoreHealth {
   private readonly log: Logger
   private readonly notAnsweringForMs: () => number | null
   private timer: NodeJS.Timeout | null = null
+  /**
+   * A failed probe is logged once a minute for each error (probes run every few seconds while
+   * the store is away, and on every /healthz a load balancer asks); the first probe to pass
+   * after failures says so, with how many failed.
+   */
+  private readonly probeLines: LogLimiter
+  private failedProbes = 0
 
   constructor(
     private readonly store: RelayStore,
@@ -160,6 +167,7 @@ export class StoreHealth {
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 2000
     this.log = opts.log ?? silentLogger
     this.notAnsweringForMs = opts.notAnsweringForMs ?? (() => null)
+    this.probeLines = new LogLimiter(now, 60_000)
   }
 
   /** A push's store write failed (the push was answered 503). */
@@ -265,9 +273,27 @@ export class StoreHealth {
       failure = { at: performance.now(), error: storeErrorText(err) }
       if (err instanceof StoreLostError) this.storeLost = true
       this.metrics.countStoreError()
-      this.log.warn('store health probe failed', { error: errorMessage(err) })
+      this.failedProbes++
+      this.probeLines.log(
+        this.log,
+        'warn',
+        'store health probe failed',
+        {
+          event: 'store_failed',
+          error: errorMessage(err),
+          action: `/healthz answers 503 until a probe passes (tried every few seconds); check that the store (${this.store.kind}) is running and reachable`,
+        },
+        `probe: ${failure.error}`,
+      )
     } finally {
       clearTimeout(timer)
+    }
+    if (failure === null && this.failedProbes > 0) {
+      this.log.info('store health probe passes again', {
+        event: 'store_recovered',
+        failedProbes: this.failedProbes,
+      })
+      this.failedProbes = 0
     }
     this.lastProbe = { at: performance.now(), failure }
   }

@@ -9,7 +9,9 @@
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
+import { campaignIdSchema } from '../../shared/campaign'
 import type { CampaignDirectory } from '../campaign-directory'
+import { LogLimiter, silentLogger, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics'
 import type { RelayConfig } from '../config'
 import { clientLimitKeys } from '../console/request-origin'
@@ -94,6 +96,8 @@ export interface ScreenRoutesOptions {
   consoleDir: string
   /** Counts the screens' 429s by the key that refused (absent in tests that do not look). */
   metrics?: Pick<RelayMetrics, 'countLimitHit'>
+  /** Where a refused key is told of (once a minute, naming the campaigns); none when absent. */
+  log?: Logger
   draws?: DrawFeed
   /**
    * The relay's one book of roster names, shared with the console's attendance list (closed by
@@ -104,6 +108,10 @@ export interface ScreenRoutesOptions {
     Omit<ScreenHubOptions, 'store' | 'directory' | 'access' | 'names' | 'draws' | 'now'>
   >
 }
+
+/** What to do about a refused screen key (a wall showing "refused" or frozen). */
+const SCREEN_KEY_REFUSED_ACTION =
+  "a wall whose link holds an old key (rotated in the console: look for 'campaign screen key rotated') stays refused: open the campaign's current screen link on it"
 
 /** How many different `key` parameters of one address are tried (see `handle`). */
 const MAX_KEYS_TRIED = 4
@@ -123,6 +131,28 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
     draws: opts.draws,
     now: opts.now,
   })
+  const log = opts.log ?? silentLogger
+  /**
+   * A wall left on an old key (rotated in the console) asks again every few seconds, as does
+   * anyone trying keys: one line a minute, naming the campaign its address names (when it is
+   * the shape of one; unverified), and on the next line the others refused in the minute.
+   */
+  const refusedLines = new LogLimiter(opts.now, 60_000)
+  function keyRefused(id: string): void {
+    const claimed = campaignIdSchema.safeParse(id).success ? id : null
+    refusedLines.log(
+      log,
+      'info',
+      'big screen refused: wrong or missing key',
+      {
+        event: 'screen_key_refused',
+        ...(claimed !== null && { claimedCampaignId: claimed }),
+        action: SCREEN_KEY_REFUSED_ACTION,
+      },
+      'screen refused',
+      { field: 'unloggedClaimedCampaignIds', name: claimed },
+    )
+  }
   const limiter = new AddressLimiter(SCREEN_RATE, opts.now, {
     maxKeys: SCREEN_MAX_ADDRESSES,
     groupShare: ADDRESS_GROUP_SHARE,
@@ -197,6 +227,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       }
     }
     if (record === null || key === null) {
+      keyRefused(id)
       if (pageMatch !== null) {
         res.writeHead(403, {
           'Content-Type': 'text/html; charset=utf-8',

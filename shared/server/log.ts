@@ -45,18 +45,44 @@ export function createLogger(
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }
 
-/** `{"time":…,"level":…,"msg":…,…fields}`; an Error field becomes its message. */
+/**
+ * `{"time":…,"level":…,"event":…,"msg":…,…fields}`; an Error field becomes its message. The
+ * `event` is what an alert rule matches: the `event` field when the call gives one (the names
+ * docs/DEPLOY.md lists, kept across releases), else the message's words without its numbers
+ * (`store accepting pushes again after 3 refused` → `store_accepting_pushes_again_after_refused`).
+ */
 export function jsonLine(
   at: number,
   level: LogLevel,
   msg: string,
   fields: LogFields | undefined,
 ): string {
-  const entry: Record<string, unknown> = { time: new Date(at).toISOString(), level, msg }
+  const entry: Record<string, unknown> = {
+    time: new Date(at).toISOString(),
+    level,
+    event: eventOf(msg, fields),
+    msg,
+  }
   if (fields !== undefined) {
-    for (const [k, v] of Object.entries(fields)) entry[k] = v instanceof Error ? v.message : v
+    for (const [k, v] of Object.entries(fields)) {
+      if (k !== 'event') entry[k] = v instanceof Error ? v.message : v
+    }
   }
   return JSON.stringify(entry) + '\n'
+}
+
+/** Most words of a message an `event` derived from it keeps. */
+const EVENT_WORDS = 8
+
+/** A line's `event`: the one given, else derived from its message (see jsonLine). */
+export function eventOf(msg: string, fields?: LogFields): string {
+  const given = fields?.event
+  if (typeof given === 'string' && given !== '') return given
+  const words = msg
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((w) => w !== '')
+  return words.length === 0 ? 'log' : words.slice(0, EVENT_WORDS).join('_')
 }
 
 /** `2026-01-02T03:04:05.678Z WARN  message {"field":…}`: for a person. */

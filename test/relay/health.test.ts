@@ -708,7 +708,7 @@ describe('/healthz', () => {
       expect(shown).not.toContain('10.1.2.3')
       expect(shown).not.toContain('/var/lib')
     }
-    // The operator still gets the whole error, once per probe, in the relay's log.
+    // The operator still gets the whole error in the relay's log (once a minute for each error).
     expect(
       lines.some((l) => l.includes('store health probe failed') && l.includes('/var/lib')),
     ).toBe(true)

@@ -16,6 +16,12 @@ import { KioskClient } from './harness'
 import { serveKioskHub } from './hub-server'
 import { waitFor } from '../kiosk/helpers'
 
+/** What every refused-token line carries besides the booth it names: its event, what to do. */
+const REFUSED: Record<string, unknown> = {
+  event: 'kiosk_token_refused',
+  action: expect.stringContaining('pairing code') as unknown,
+}
+
 /** Connect/drop cycles of each kind. */
 const CYCLES = 150
 
@@ -182,17 +188,19 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
     }
     // The booth the token claims to be (its `<kioskId>.` prefix, never the secret after it): on
     // event day "which booth is locked out" is the question.
-    expect(refusals()).toEqual([['kiosk socket refused: bad token', { claimedKioskId: 'k1' }]])
+    expect(refusals()).toEqual([
+      ['kiosk socket refused: bad token', { ...REFUSED, claimedKioskId: 'k1' }],
+    ])
     clock += 60_000
     await expect(KioskClient.connect(h.url, 'k1.wrong-secret')).rejects.toThrow('HTTP 401')
     expect(refusals()).toEqual([
-      ['kiosk socket refused: bad token', { claimedKioskId: 'k1' }],
-      ['kiosk socket refused: bad token', { claimedKioskId: 'k1', unlogged: 4 }],
+      ['kiosk socket refused: bad token', { ...REFUSED, claimedKioskId: 'k1' }],
+      ['kiosk socket refused: bad token', { ...REFUSED, claimedKioskId: 'k1', unlogged: 4 }],
     ])
     // A token that names no well-formed kiosk id: nothing of it is logged.
     clock += 60_000
     await expect(KioskClient.connect(h.url, 'Not_An_Id.secret')).rejects.toThrow('HTTP 401')
-    expect(refusals()[2]).toEqual(['kiosk socket refused: bad token', undefined])
+    expect(refusals()[2]).toEqual(['kiosk socket refused: bad token', REFUSED])
     expect(JSON.stringify(lines)).not.toMatch(/wrong-secret|Not_An_Id/)
   })
 
@@ -210,10 +218,10 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
     clock += 60_000
     await refuse('k3.old-secret')
     expect(refusals()).toEqual([
-      ['kiosk socket refused: bad token', { claimedKioskId: 'k1' }],
+      ['kiosk socket refused: bad token', { ...REFUSED, claimedKioskId: 'k1' }],
       [
         'kiosk socket refused: bad token',
-        { claimedKioskId: 'k3', unlogged: 5, unloggedClaimedKioskIds: ['k2', 'k1'] },
+        { ...REFUSED, claimedKioskId: 'k3', unlogged: 5, unloggedClaimedKioskIds: ['k2', 'k1'] },
       ],
     ])
     // A scanner making up ids: the first 20 named, the line stays bounded.
