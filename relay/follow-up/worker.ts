@@ -134,6 +134,15 @@ const DEFAULTS = {
   sweepMs: 60_000,
 }
 
+/** What to do when WeChat gives the follow-up work no access token (metrics class no_token). */
+const NO_TOKEN_ACTION =
+  "40164: add this server's public IP to the account's IP allow-list (WeChat admin: IP白名单); " +
+  '40125 or 40013: set the new SCANDESK_RELAY_WECHAT_APP_SECRET (or APP_ID) and restart the relay'
+/** What to do when WeChat refuses the account's tag or text calls (45009 quota, busy). */
+const PAUSED_ACTION =
+  "WeChat refused for the account, not a visitor (45009: the day's call quota spent); calls " +
+  "resume by themselves after the pause; texts not sent within a minute of a scan are dropped, the campaign's follow-up report lists them"
+
 /** Messages marked `sending` together, then sent, then recorded together. */
 const MESSAGES_PER_WRITE = 20
 /** Customer-service calls in flight at once. */
@@ -723,8 +732,10 @@ export class FollowUpWorker {
     if (this.noToken || !token) return
     this.noToken = true
     this.o.log.warn('follow-up: no WeChat access token; tags and texts wait for it', {
+      event: 'follow_up_no_token',
       errcode: err.errcode,
       error: errorMessage(err),
+      action: NO_TOKEN_ACTION,
     })
   }
 
@@ -743,10 +754,14 @@ export class FollowUpWorker {
     p.refusals++
     p.errcode = errcode
     p.until = this.o.now() + this.backoff(p.refusals)
-    this.o.log.info('follow-up: WeChat refused a call; pausing', {
+    // A warning: while paused no text goes out, and a text not sent within the minute after
+    // its scan never is. Once per pause, the pauses doubling up to a minute.
+    this.o.log.warn('follow-up: WeChat refused a call; pausing', {
+      event: 'follow_up_paused',
       what: kind,
       errcode,
       ms: p.until - this.o.now(),
+      action: PAUSED_ACTION,
     })
   }
 

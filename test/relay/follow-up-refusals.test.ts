@@ -130,10 +130,22 @@ describe('follow-up refused by WeChat for the whole account', () => {
     const client = new RefusingClient(sandbox, 'cgi-bin/message/custom/send', 45009)
     const clock = { shift: 0 }
     const now = () => Date.now() + clock.shift
-    const { c, campaign, codes } = await boothWith({ followUp: '谢谢' }, client, sandbox, { now })
+    const lines: string[] = []
+    const log = jsonLogger((l) => lines.push(l))
+    const { c, campaign, codes } = await boothWith({ followUp: '谢谢' }, client, sandbox, {
+      now,
+      log,
+    })
     await scanAll(sandbox, codes, visitors(3), 1)
     // Retried with backoff while the quota lasts.
     await waitFor('retried', () => client.calls >= 6)
+    // The on-call developer is warned that texts are not going out, and where to look.
+    const paused = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === 'follow_up_paused')
+    expect(paused.length).toBeGreaterThanOrEqual(1)
+    expect(paused[0]).toMatchObject({ level: 'warn', what: 'message', errcode: 45009 })
+    expect(String(paused[0]?.action)).toContain('follow-up report')
     expect((await report(c, campaign.id)).counts).toMatchObject({ messagePending: 3, sent: 0 })
     // Two minutes on: the scans' window has closed with every call refused.
     clock.shift = 120_000
