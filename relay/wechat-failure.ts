@@ -53,31 +53,32 @@ export function sendWechatFailure(
   const line = (
     level: 'warn' | 'error',
     msg: string,
-    event: string,
-    fields: Record<string, unknown>,
+    fields: { event: string } & Record<string, unknown>,
   ): void =>
     to.lines.log(
       to.log,
       level,
       msg,
-      { event, kioskId: to.kioskId, call: what.name, ...fields },
-      `${what.name}: ${event} ${failure?.kind ?? ''}`,
+      { ...fields, kioskId: to.kioskId, call: what.name },
+      `${what.name}: ${fields.event} ${failure?.kind ?? ''}`,
       { field: 'unloggedKioskIds', name: to.kioskId },
     )
   if (failure === null) {
-    line('error', `${what.name} failed`, 'call_failed', { error: errorMessage(err) })
+    line('error', `${what.name} failed`, { event: 'call_failed', error: errorMessage(err) })
     sendApiError(res, 500, 'internal', what.internalMessage)
     return
   }
   const { kind, errcode, message } = failure
   if (isTransportFailure(kind)) {
-    line('warn', `${what.name}: WeChat unreachable`, 'wechat_unreachable', {
+    line('warn', `${what.name}: WeChat unreachable`, {
+      event: 'wechat_unreachable',
       kind,
       action: "check this server's outbound link to api.weixin.qq.com",
     })
   } else {
     const fix = OPERATOR_FIX[kind]
-    line('warn', `${what.name}: WeChat refused`, 'wechat_refused', {
+    line('warn', `${what.name}: WeChat refused`, {
+      event: 'wechat_refused',
       errcode,
       kind,
       ...(fix !== undefined && { fix }),

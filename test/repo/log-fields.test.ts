@@ -123,3 +123,39 @@ describe("the relay's log fields", () => {
     expect(files.flatMap(offNames)).toEqual([])
   })
 })
+
+/** The `event` names the relay gives its lines (`event: '<name>'` in a log call's fields). */
+function namedEvents(files: readonly string[]): Set<string> {
+  return new Set(
+    files.flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/\bevent: '([a-z_]+)'/g)].map((m) => m[1] ?? ''),
+    ),
+  )
+}
+
+/** The events a table of docs/DEPLOY.md's half lists: its rows' first cell's `names`. */
+function documentedEvents(half: string, heading: string): Set<string> {
+  const at = half.indexOf(heading)
+  expect(at, `docs/DEPLOY.md has "${heading}"`).toBeGreaterThan(0)
+  const table = half.slice(at).split('\n#### ')[0] ?? ''
+  // Its rows, not its header (whose first cell is `event`).
+  const rows = table.split('\n').filter((l) => l.startsWith('| `') && !l.startsWith('| `event` |'))
+  return new Set(
+    rows.flatMap((r) =>
+      [...(r.split('|')[1] ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? ''),
+    ),
+  )
+}
+
+describe("the relay's log events an on-call alert matches", () => {
+  const files = [...sourceFiles(join(ROOT, 'relay')), ...sourceFiles(join(ROOT, 'shared/server'))]
+  const deploy = readFileSync(join(ROOT, 'docs/DEPLOY.md'), 'utf8')
+  const [zh = '', en = ''] = deploy.split('\n## English\n')
+
+  it('are every one listed in docs/DEPLOY.md, in both languages, and only those', () => {
+    const named = [...namedEvents(files)].sort()
+    expect(named.length).toBeGreaterThan(10)
+    expect([...documentedEvents(en, '#### Reading the log on call')].sort()).toEqual(named)
+    expect([...documentedEvents(zh, '#### 值班时读日志')].sort()).toEqual(named)
+  })
+})
