@@ -486,6 +486,19 @@ export const en: MessageSchema = {
       range: '{from}–{to} of {total}',
       prev: 'Previous',
       next: 'Next',
+      /** The door list on paper: the whole roster sorted by name, a box to tick each guest. */
+      print: {
+        button: 'Print door list',
+        preparing: 'Preparing the door list…',
+        title: '{campaign}: door list',
+        /** {guests}: "300 guests"; {time}: when it was printed. */
+        meta: '{guests}, the whole roster, sorted by name. Printed {time}.',
+        phonesMasked: 'Phone numbers masked, as on screen.',
+        phonesFull: 'Full phone numbers shown.',
+        tick: 'Here',
+        changed:
+          'The roster kept changing while it was read (someone is uploading one): try printing again in a moment',
+      },
       problems: rosterProblemMessages['en'],
       files: rosterFileMessages['en'],
     },

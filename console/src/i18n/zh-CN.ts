@@ -468,6 +468,17 @@ export const zhCN = {
       range: '第 {from}–{to} 条，共 {total} 条',
       prev: '上一页',
       next: '下一页',
+      /** 纸质签到表：整份名单按姓名排序，每位来宾一个勾选框。 */
+      print: {
+        button: '打印签到表',
+        preparing: '正在准备签到表…',
+        title: '{campaign} 签到表',
+        meta: '共 {guests}，整份名单，按姓名排序。打印于 {time}。',
+        phonesMasked: '电话已部分隐去，与屏幕相同。',
+        phonesFull: '显示完整电话。',
+        tick: '到场',
+        changed: '读取期间名单一直在变（有人正在上传名单），请稍后再打印',
+      },
       problems: rosterProblemMessages['zh-CN'],
       files: rosterFileMessages['zh-CN'],
     },

@@ -1,0 +1,89 @@
+/**
+ * The door list's read of a whole roster (console/src/roster-sheet.ts): every page of one
+ * version, read again from the start when the roster is replaced midway, and an error (not a
+ * sheet mixing two rosters) when it keeps changing; sorted by name, then company.
+ */
+import { describe, expect, it } from 'vitest'
+import type { ConsoleRosterEntry, ConsoleRosterPage } from '../../console/src/api/campaign-contract'
+import {
+  readWholeRoster,
+  RosterChangedError,
+  ROSTER_SHEET_READ,
+  sortForDoor,
+} from '../../console/src/roster-sheet'
+
+const entry = (i: number, name = `G${i}`, company = ''): ConsoleRosterEntry => ({
+  id: `r${i}`,
+  name,
+  company,
+  phone: '',
+  code: `C${i}`,
+  openid: null,
+})
+
+/** A relay holding `rosters` in turn: the next one takes over after each read in `swapAfter`. */
+function relay(rosters: ConsoleRosterEntry[][], swapAfter: number[] = []) {
+  let current = 0
+  let reads = 0
+  const asked: number[] = []
+  return {
+    asked,
+    api: {
+      roster: (
+        _id: string,
+        page: { offset: number; limit: number },
+      ): Promise<ConsoleRosterPage> => {
+        asked.push(page.offset)
+        const entries = rosters[current] ?? []
+        const answer: ConsoleRosterPage = {
+          version: current + 1,
+          total: entries.length,
+          offset: page.offset,
+          entries: entries.slice(page.offset, page.offset + page.limit),
+        }
+        reads++
+        if (swapAfter.includes(reads)) current++
+        return Promise.resolve(answer)
+      },
+    },
+  }
+}
+
+describe('readWholeRoster', () => {
+  it('reads every page of a roster bigger than one read', async () => {
+    const guests = Array.from({ length: 2 * ROSTER_SHEET_READ + 5 }, (_, i) => entry(i))
+    const { api, asked } = relay([guests])
+    expect(await readWholeRoster(api, 'c1')).toEqual(guests)
+    expect(asked).toEqual([0, ROSTER_SHEET_READ, 2 * ROSTER_SHEET_READ])
+  })
+
+  it('starts over when the roster is replaced between two pages', async () => {
+    const before = Array.from({ length: ROSTER_SHEET_READ + 1 }, (_, i) => entry(i, `old${i}`))
+    const after = Array.from({ length: ROSTER_SHEET_READ + 2 }, (_, i) => entry(i, `new${i}`))
+    const { api } = relay([before, after], [1])
+    expect(await readWholeRoster(api, 'c1')).toEqual(after)
+  })
+
+  it('gives up, saying so, when the roster keeps changing', async () => {
+    const rosters = Array.from({ length: 8 }, (_, v) =>
+      Array.from({ length: ROSTER_SHEET_READ + 1 }, (_, i) => entry(i, `v${v}-${i}`)),
+    )
+    const { api } = relay(rosters, [1, 2, 3, 4, 5, 6, 7])
+    await expect(readWholeRoster(api, 'c1')).rejects.toBeInstanceOf(RosterChangedError)
+  })
+})
+
+describe('sortForDoor', () => {
+  it('sorts by name as the language does, numbers in order, then by company', () => {
+    const sorted = sortForDoor(
+      [entry(1, 'Guest 10'), entry(2, 'guest 9'), entry(3, 'Amy', 'Zeta'), entry(4, 'Amy', 'Acme')],
+      'en',
+    )
+    expect(sorted.map((e) => `${e.name}/${e.company}`)).toEqual([
+      'Amy/Acme',
+      'Amy/Zeta',
+      'guest 9/',
+      'Guest 10/',
+    ])
+  })
+})
