@@ -86,4 +86,12 @@ describe('sortForDoor', () => {
       'Guest 10/',
     ])
   })
+
+  it('puts Chinese names in pinyin order for a Chinese sheet', () => {
+    const sorted = sortForDoor(
+      ['张伟', '王芳', '李娜', '安然', '陈静'].map((name, i) => entry(i, name)),
+      'zh-CN',
+    )
+    expect(sorted.map((e) => e.name)).toEqual(['安然', '陈静', '李娜', '王芳', '张伟'])
+  })
 })

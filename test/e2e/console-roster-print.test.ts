@@ -4,7 +4,8 @@
  * by name, phones masked as the screen shows them, a box to tick; the PDF runs to several pages
  * and each starts with the headings, no guest's row split between two. Ctrl+P on the page itself
  * prints no header, buttons or toggles. Screenshot of the print render:
- * test-artifacts/screenshots/console-roster-print.png.
+ * test-artifacts/screenshots/console-roster-print.png (the button: -button.png; the attendance
+ * page on paper: console-attendance-print.png).
  */
 import { expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
@@ -46,7 +47,8 @@ it('prints the whole roster as a door list: sorted, masked, headings on every pa
   await page.goto(`${bed.relay.url}/console/#/campaigns/${id}`)
   await page.locator('[data-testid="roster-row"]').first().waitFor()
   await page.click('[data-locale="en"]')
-  await page.locator('[data-testid="roster-print"]').waitFor()
+  await page.locator('[data-testid="roster-print"]').scrollIntoViewIfNeeded()
+  await screenshot(page, 'console-roster-print-button')
 
   // Ctrl+P on the page itself: the roster, no header, buttons or the file picker.
   await page.emulateMedia({ media: 'print' })
@@ -121,3 +123,20 @@ it('prints the whole roster as a door list: sorted, masked, headings on every pa
   )
   expect(organizers.problems).toEqual([])
 }, 120_000)
+
+it('the attendance page on paper: no header or buttons, and a note that only the screen’s rows print', async () => {
+  const page = await organizers.signedIn('bob')
+  await page.click('[data-nav="attendance"]')
+  await page.locator('[data-testid="attendance-total"]').waitFor()
+  const NOTE = SHOWN('[data-testid="attendance-print-note"]')
+  expect(await page.evaluate(NOTE)).toBe(0)
+  await page.emulateMedia({ media: 'print' })
+  expect(await page.evaluate(NOTE)).toBe(1)
+  expect(await page.evaluate(SHOWN('header.header'))).toBe(0)
+  expect(await page.evaluate(SHOWN('[data-testid="download-xlsx"]'))).toBe(0)
+  expect(await page.locator('[data-testid="attendance-print-note"]').textContent()).toContain(
+    '只含屏幕上显示的记录',
+  )
+  await screenshot(page, 'console-attendance-print')
+  expect(organizers.problems).toEqual([])
+}, 60_000)

@@ -179,6 +179,9 @@ export const en: MessageSchema = {
     timesIn: 'Times in {zone}',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
+    /** On paper only: the list prints the rows on screen, not the whole list. */
+    printNote:
+      'Printed from the screen: only the rows shown there. For everyone who came, download Excel and print the sheet; for a list to tick at the door, print the campaign’s door list (Campaigns, Roster).',
     csvHint:
       'CSV is for other systems: Excel and WPS drop the leading zeros of codes and phones and turn long numbers such as ID numbers into 1.23E+17. To read it, use Download Excel.',
     rows: 'Check-in rows (scroll with the arrow and page keys)',

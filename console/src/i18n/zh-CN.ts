@@ -165,6 +165,9 @@ export const zhCN = {
     timesIn: '时间按 {zone}',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 Excel',
+    /** 仅在纸上：列表只打印屏幕上的几行，不是全部记录。 */
+    printNote:
+      '此页为屏幕打印，只含屏幕上显示的记录。要打印全部到场记录，请下载 Excel 后打印；门口核对用的名单，请在“活动 → 来宾名单”中打印签到表。',
     csvHint:
       'CSV 供导入其他系统。用 Excel 或 WPS 打开会去掉编号、电话开头的 0，身份证号等长数字变成 1.23E+17。查看请用“下载 Excel”。',
     rows: '签到记录列表（可用方向键、翻页键滚动）',
