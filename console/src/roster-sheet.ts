@@ -1,10 +1,13 @@
 /**
+ * What the console prints on paper, read whole (the screen shows a page, or a virtual list).
+ *
  * The door list: a campaign's whole roster, read a page at a time (the relay gives at most 1000
  * guests a read) and sorted by name for paper, so staff at the door can find a guest and tick
  * them off when the Wi-Fi or the laptop is gone. Every page must be of one roster: one replaced
  * meanwhile (another organizer's upload) makes the read start over, never a sheet of two rosters.
  */
-import type { ConsoleApi } from './api/client'
+import type { ConsoleAttendanceRow } from '../../shared/console-api'
+import type { AttendanceQuery, ConsoleApi } from './api/client'
 import type { ConsoleRosterEntry } from './api/campaign-contract'
 
 /** Guests a read: the most the relay answers at once. */
@@ -57,4 +60,36 @@ export function sortForDoor(entries: ConsoleRosterEntry[], locale: string): Cons
       collator.compare(a.company, b.company) ||
       collator.compare(a.code, b.code),
   )
+}
+
+/** The most check-in rows the attendance page prints (about 60 A4 pages); beyond, Excel. */
+export const MAX_PRINTED_ATTENDANCE = 3000
+/** Rows a read: the most the relay answers at once. */
+const ATTENDANCE_READ = 500
+
+/**
+ * The check-in rows matching the attendance page's filter, oldest first as the list shows them
+ * (scans arriving while it reads join the end: the rows counted at its first read are printed);
+ * `{ tooMany }` (how many match) past MAX_PRINTED_ATTENDANCE. A row answered twice is kept once.
+ */
+export async function readAttendanceForPrint(
+  api: Pick<ConsoleApi, 'attendance'>,
+  filter: Omit<AttendanceQuery, 'offset' | 'limit'>,
+): Promise<ConsoleAttendanceRow[] | { tooMany: number }> {
+  const first = await api.attendance({ ...filter, offset: 0, limit: ATTENDANCE_READ })
+  if (first.total > MAX_PRINTED_ATTENDANCE) return { tooMany: first.total }
+  const rows = [...first.rows]
+  const seen = new Set(rows.map((r) => r.eventId))
+  let offset = first.rows.length
+  while (offset < first.total && first.rows.length > 0) {
+    const next = await api.attendance({ ...filter, offset, limit: ATTENDANCE_READ })
+    if (next.rows.length === 0) break
+    for (const r of next.rows) {
+      if (seen.has(r.eventId)) continue
+      seen.add(r.eventId)
+      rows.push(r)
+    }
+    offset += next.rows.length
+  }
+  return rows.slice(0, first.total)
 }

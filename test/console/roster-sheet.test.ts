@@ -1,11 +1,15 @@
 /**
  * The door list's read of a whole roster (console/src/roster-sheet.ts): every page of one
  * version, read again from the start when the roster is replaced midway, and an error (not a
- * sheet mixing two rosters) when it keeps changing; sorted by name, then company.
+ * sheet mixing two rosters) when it keeps changing; sorted by name, then company. And the
+ * attendance page's print: every row its filter holds, each once, or too many to print.
  */
 import { describe, expect, it } from 'vitest'
 import type { ConsoleRosterEntry, ConsoleRosterPage } from '../../console/src/api/campaign-contract'
+import type { ConsoleAttendanceRow } from '../../shared/console-api'
 import {
+  MAX_PRINTED_ATTENDANCE,
+  readAttendanceForPrint,
   readWholeRoster,
   RosterChangedError,
   ROSTER_SHEET_READ,
@@ -93,5 +97,55 @@ describe('sortForDoor', () => {
       'zh-CN',
     )
     expect(sorted.map((e) => e.name)).toEqual(['安然', '陈静', '李娜', '王芳', '张伟'])
+  })
+})
+
+const scan = (n: number): ConsoleAttendanceRow => ({
+  kioskId: 'hall-a',
+  eventId: `e${n}`,
+  openid: `o${n}`,
+  event: 'scan',
+  scene: 's',
+  ticket: 't',
+  fallback: false,
+  scannedAt: n,
+  receivedAt: n,
+  number: n,
+  name: null,
+})
+
+describe('readAttendanceForPrint', () => {
+  it('reads every row the filter holds, with the filter; scans arriving meanwhile join the end', async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => scan(i))
+    const asked: unknown[] = []
+    const api = {
+      attendance: (q: { offset: number; limit: number; q: string; day?: string }) => {
+        asked.push({ offset: q.offset, q: q.q, day: q.day })
+        const answer = { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) }
+        // A scan arrives while the list is read: after the rows counted at the first read.
+        rows.push(scan(rows.length))
+        return Promise.resolve(answer)
+      },
+    }
+    const read = await readAttendanceForPrint(api, { q: 'hall', day: '2026-12-07' })
+    if ('tooMany' in read) throw new Error('not too many')
+    expect(read.map((r) => r.eventId)).toEqual(Array.from({ length: 1200 }, (_, i) => `e${i}`))
+    expect(asked).toEqual(
+      [0, 500, 1000].map((offset) => ({ offset, q: 'hall', day: '2026-12-07' })),
+    )
+  })
+
+  it('says how many match when there are too many to print, reading no further', async () => {
+    let reads = 0
+    const api = {
+      attendance: () => {
+        reads++
+        return Promise.resolve({ total: MAX_PRINTED_ATTENDANCE + 1, rows: [scan(1)] })
+      },
+    }
+    expect(await readAttendanceForPrint(api, { q: '' })).toEqual({
+      tooMany: MAX_PRINTED_ATTENDANCE + 1,
+    })
+    expect(reads).toBe(1)
   })
 })

@@ -9,6 +9,7 @@
  */
 import { expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
+import { scanEvent } from '../relay/attendance-helpers'
 import { screenshot, waitForPage } from './browser'
 import { consoleOrganizers } from './console-organizers'
 import { pdfPageTexts } from './pdf-text'
@@ -140,3 +141,88 @@ it('the attendance page on paper: no header or buttons, and a note that only the
   await screenshot(page, 'console-attendance-print')
   expect(organizers.problems).toEqual([])
 }, 60_000)
+
+it('prints every check-in the attendance filter holds, the filter said, headings on every page', async () => {
+  const store = bed.relay.store
+  const made = await store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '冬季展', id: 'c-attend-print', screenKey: 'k'.repeat(43) },
+    Date.now(),
+  )
+  const id = made?.campaign.id ?? ''
+  await store.campaigns.replaceRoster(id, [
+    { id: 'w1', name: '王小明', company: '', phone: '', code: '' },
+  ])
+  await store.campaigns.putBinding(id, { registrationId: 'w1', openid: 'oWang', at: Date.now() })
+  await bed.relay.addKiosk('hall-a')
+  await bed.relay.addKiosk('hall-b')
+  for (let i = 0; i < 100; i++)
+    await store.appendEvent('hall-a', scanEvent('hall-a', i === 0 ? 'oWang' : `oA${i}`), id)
+  for (let i = 0; i < 20; i++) await store.appendEvent('hall-b', scanEvent('hall-b', `oB${i}`), id)
+
+  const page = await organizers.signedIn('carol')
+  await page.click('[data-nav="attendance"]')
+  await waitForPage(
+    page,
+    `document.querySelector('[data-testid="attendance-total"]')?.textContent.trim() === '共 120 条'`,
+  )
+  await page.evaluate(`window.__printed = 0; window.print = () => { window.__printed++ }`)
+  await page.click('[data-testid="attendance-print"]')
+  await waitForPage(page, 'window.__printed === 1')
+  expect(await page.evaluate(SHOWN('[data-testid="attendance-sheet"]'))).toBe(0)
+  await page.emulateMedia({ media: 'print' })
+  expect(await page.evaluate(SHOWN('[data-testid="attendance-sheet-row"]'))).toBe(120)
+  expect(await page.evaluate(SHOWN('main'))).toBe(0)
+  expect(await page.locator('[data-testid="attendance-sheet"] h1').textContent()).toBe(
+    '全部活动 签到记录',
+  )
+  const firstRow = await page
+    .locator('[data-testid="attendance-sheet-row"]')
+    .first()
+    .locator('td')
+    .allTextContents()
+  expect([firstRow[0], firstRow[2], firstRow[3], firstRow[4], firstRow[5]]).toEqual([
+    '1',
+    'hall-a',
+    '1',
+    '王小明',
+    '扫码',
+  ])
+  // No OpenID on paper.
+  expect(await page.locator('[data-testid="attendance-sheet"]').textContent()).not.toContain('oA1')
+  await page.evaluate('window.scrollTo(0, 0)')
+  await screenshot(page, 'console-attendance-sheet')
+  // (The PDF's afterprint ends the sheet's print: as a real print dialog closing does.)
+  const pdf = pdfPageTexts(await page.pdf({ format: 'A4' }))
+  expect(pdf.length).toBeGreaterThan(1)
+  // Each row: its #, then its time (2023/11/14 22:13:21), then its booth.
+  const ROW = /(\d+)2023\/\d\d\/\d\d \d\d:\d\d:\d\dhall-[ab]/g
+  const printed: number[] = []
+  for (const [i, text] of pdf.entries()) {
+    expect(text, `page ${i + 1}`).toMatch(
+      i === 0
+        ? /^全部活动 签到记录共 120 条签到记录。日期：全部日期。.*未按关键词筛选。.*#扫码时间签到台签到号姓名事件12023\/\d\d\/\d\d [\d:]{8}hall-a1王小明扫码/
+        : /^#扫码时间签到台签到号姓名事件\d+2023\//,
+    )
+    for (const [, n] of text.matchAll(ROW)) printed.push(Number(n))
+  }
+  expect(printed).toEqual(Array.from({ length: 120 }, (_, i) => i + 1))
+
+  // A search: only its rows, and the sheet says which search.
+  await page.emulateMedia({ media: 'screen' })
+  await page.fill('[data-testid="attendance-search"]', 'hall-b')
+  await waitForPage(
+    page,
+    `document.querySelector('[data-testid="attendance-total"]')?.textContent.trim() === '共 20 条'`,
+  )
+  await page.click('[data-testid="attendance-print"]')
+  await waitForPage(page, 'window.__printed === 2')
+  await page.emulateMedia({ media: 'print' })
+  const booths = await page
+    .locator('[data-testid="attendance-sheet-row"] td:nth-child(3)')
+    .allTextContents()
+  expect(booths).toEqual(Array.from({ length: 20 }, () => 'hall-b'))
+  expect(await page.locator('[data-testid="attendance-sheet-meta"]').textContent()).toContain(
+    '筛选关键词：“hall-b”。',
+  )
+  expect(organizers.problems).toEqual([])
+}, 120_000)

@@ -133,7 +133,8 @@ export function pdfPageTexts(pdf: Buffer): string[] {
         parts.push(s)
       }
     }
-    pages.push(parts.join(''))
+    // A font's glyph for 日 can be mapped back to the Kangxi radical ⽇ (U+2F47) that shares it.
+    pages.push(parts.join('').replace(/[\u2F00-\u2FDF]/g, (c) => c.normalize('NFKC')))
   }
   const root = ref(all.get(ref(pdf.toString('latin1'), 'Root') ?? -1)?.dict ?? '', 'Pages')
   if (root !== null) visit(root)

@@ -180,8 +180,18 @@ export const en: MessageSchema = {
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
     /** On paper only: the list prints the rows on screen, not the whole list. */
+    print: {
+      button: 'Print',
+      preparing: 'Preparing to print…',
+      title: '{campaign}: check-ins',
+      meta: '{n} check-in. Day: {day}. Printed {time}. | {n} check-ins. Day: {day}. Printed {time}.',
+      noSearch: 'No search.',
+      search: 'Search: “{query}”.',
+      tooMany:
+        '{n} check-in matches: too many to print here (at most {max}). Pick a day or search to print fewer, or download Excel and print it. | {n} check-ins match: too many to print here (at most {max}). Pick a day or search to print fewer, or download Excel and print it.',
+    },
     printNote:
-      'Printed from the screen: only the rows shown there. For everyone who came, download Excel and print the sheet; for a list to tick at the door, print the campaign’s door list (Campaigns, Roster).',
+      'Printed from the screen: only the rows shown there. For every row the filter holds, use the page’s Print button; for a list to tick at the door, print the campaign’s door list (Campaigns, Roster).',
     csvHint:
       'CSV is for other systems: Excel and WPS drop the leading zeros of codes and phones and turn long numbers such as ID numbers into 1.23E+17. To read it, use Download Excel.',
     rows: 'Check-in rows (scroll with the arrow and page keys)',
