@@ -112,6 +112,11 @@ it('prints the whole roster as a door list: sorted, masked, headings on every pa
     }
   }
   expect(printed).toEqual(names)
+  // Printed (the PDF, as a print dialog closing, ends the print): the sheet is let go.
+  await waitForPage(page, `document.querySelector('[data-testid="roster-sheet"]') === null`)
+  expect(await page.evaluate(`document.documentElement.classList.contains('printing-sheet')`)).toBe(
+    false,
+  )
 
   // Full phones when the organizer shows them on screen, and only then.
   await page.emulateMedia({ media: 'screen' })
@@ -206,6 +211,7 @@ it('prints every check-in the attendance filter holds, the filter said, headings
     for (const [, n] of text.matchAll(ROW)) printed.push(Number(n))
   }
   expect(printed).toEqual(Array.from({ length: 120 }, (_, i) => i + 1))
+  await waitForPage(page, `document.querySelector('[data-testid="attendance-sheet"]') === null`)
 
   // A search: only its rows, and the sheet says which search.
   await page.emulateMedia({ media: 'screen' })

@@ -6,14 +6,18 @@
  */
 export const PRINTING_SHEET_CLASS = 'printing-sheet'
 
-/** Opens the browser's print dialog for the sheet on the page. */
-export function printSheet(): void {
+/**
+ * Opens the browser's print dialog for the sheet on the page; `done` once it is printed or the
+ * dialog closed (the page lets the sheet go: thousands of rows kept hidden slow it down).
+ */
+export function printSheet(done?: () => void): void {
   const root = globalThis.document.documentElement
   root.classList.add(PRINTING_SHEET_CLASS)
-  const done = (): void => {
+  const after = (): void => {
     root.classList.remove(PRINTING_SHEET_CLASS)
-    globalThis.removeEventListener('afterprint', done)
+    globalThis.removeEventListener('afterprint', after)
+    done?.()
   }
-  globalThis.addEventListener('afterprint', done)
+  globalThis.addEventListener('afterprint', after)
   globalThis.print()
 }
