@@ -110,7 +110,6 @@ const KIOSK_UPGRADE_REQUIRED = {
     'the kiosks’ websocket: connect with Upgrade: websocket and Authorization: Bearer <token>',
 }
 const KIOSK_GET_ONLY = { code: 'method_not_allowed', message: 'use GET or HEAD' }
-/** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
 /** What each limit's line tells the on-call developer (relay/metrics.ts LimitHit). */
 const LIMIT_ACTION: Readonly<Record<LimitHit, string>> = {
   pair_address:
@@ -129,6 +128,7 @@ const LIMIT_ACTION: Readonly<Record<LimitHit, string>> = {
     'a booth binds desk check-ins far faster than a desk can, and one was left unacknowledged: a stolen kiosk token? Revoke the booth in the console if it is not yours',
 }
 
+/** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
 const ATTENDANCE_NOT_MOVED = `the console's attendance is behind: the rows stay pending and are moved once the store takes writes again (tried again every second); nothing is lost; /metrics scandesk_relay_attendance_pending_rows counts them; ${SEE_HEALTHZ}`
 /** What pending rows deleted for want of their queue entry mean (never expected). */
 const ATTENDANCE_DROPPED = `these scans are not counted in the console's attendance, stats or export: their stored events were gone, so there was nothing to count them from, and they are not tried again; never expected (the retention prune keeps a pending row's event): report it with this line`
@@ -741,6 +741,15 @@ export async function startRelay(
 }
 
 /**
+ * A failed request's path as the log holds it: never its query, a pairing link's code left out
+ * (`/pair/-`, as Caddy's log does), and no longer than a path of ours.
+ */
+export function loggedPath(url: string | undefined): string {
+  const path = (url ?? '').split('?')[0] ?? ''
+  return path.replace(/^\/pair\/[^/]*/, '/pair/-').slice(0, 200)
+}
+
+/**
  * The request's target as a URL, or null (answered 400) when it is none or not in the one form
  * the relay serves: a path as the client sent it, which the URL parser leaves as it is.
  *
@@ -752,15 +761,6 @@ export async function startRelay(
  * the internet) by the path as it reads it; answering `/x\..\metrics` as `/metrics` would serve
  * what it refused. Browsers and the kiosks send canonical paths, so only such tricks get 400.
  */
-/**
- * A failed request's path as the log holds it: never its query, a pairing link's code left out
- * (`/pair/-`, as Caddy's log does), and no longer than a path of ours.
- */
-export function loggedPath(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0] ?? ''
-  return path.replace(/^\/pair\/[^/]*/, '/pair/-').slice(0, 200)
-}
-
 function requestTarget(req: IncomingMessage): URL | null {
   const target = req.url ?? '/'
   let url: URL
