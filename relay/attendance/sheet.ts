@@ -27,7 +27,7 @@ import {
 import { campaignFilePart, fileStamp, rfc5987, sheetWord } from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
 import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
-import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
+import { sheetTitle, xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import type { AttendanceReader, AttendanceScope, ExportRow } from '../store/attendance'
 import type { PersonOf, RosterPerson } from './people'
 import { dayWindow, rowsIn } from './days'
@@ -289,6 +289,12 @@ export async function streamSheet(
         : await xlsxStreamSink(res, header, toCells, {
             sheetName: SHEET_NAMES.attendance[q.locale],
             dateTimes: columns.map((c) => c.time === true),
+            title: sheetTitle(
+              q.campaign?.name ?? '',
+              SHEET_NAMES.attendance[q.locale],
+              q.day ?? '',
+            ),
+            locale: q.locale,
           })
     for (; next.done !== true; next = await pages.next()) {
       const page = next.value

@@ -24,7 +24,7 @@ import {
   sheetWord,
 } from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
-import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
+import { sheetTitle, xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
   drawAnswerOf,
   drawRequestSchema,
@@ -254,6 +254,8 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log' | 'now'>): Co
             : await xlsxStreamSink(ctx.res, header, toCells, {
                 sheetName: SHEET_NAMES.winners[locale],
                 dateTimes: WINNER_COLUMNS.map((c) => c.time === true),
+                title: sheetTitle(campaign.name, draw.prize, SHEET_NAMES.winners[locale]),
+                locale,
               })
         await sink.write(winnerRows(draw))
         await sink.end()

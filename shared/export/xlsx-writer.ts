@@ -9,6 +9,7 @@
  * queued the XML whenever deflate lagged).
  */
 import type { Writable } from 'node:stream'
+import type { Locale } from '../domain'
 import { SHEET_NAMES, type Cell } from './cells'
 import { endStream, type SheetSink } from './sinks'
 import { ZipWriter } from './zip-writer'
@@ -85,10 +86,14 @@ interface SheetEntry {
   lastRow: number
 }
 
+/** A sheet's name as a formula reads it: quoted, its own quotes doubled. */
+const sheetRef = (name: string): string => `'${name.replaceAll("'", "''")}'`
+
 /**
  * The workbook, with the hidden name Excel writes beside each sheet's filter
  * (`_xlnm._FilterDatabase`, the filter's range): LibreOffice shows no filter without it, and
- * some Excel versions fail sorting through one that lacks it.
+ * some Excel versions fail sorting through one that lacks it. Each sheet's heading row is its
+ * print titles (`_xlnm.Print_Titles`): printed at the top of every page, not the first only.
  */
 const workbook = (sheets: readonly SheetEntry[], last: string): string =>
   `${DECL}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
@@ -96,11 +101,19 @@ const workbook = (sheets: readonly SheetEntry[], last: string): string =>
     .map((s, i) => `<sheet name="${xmlText(s.name)}" sheetId="${i + 1}" r:id="rId${i + 2}"/>`)
     .join('') +
   '</sheets><definedNames>' +
+  // By name, then sheet, as Excel itself writes them.
   sheets
     .map(
       (s, i) =>
         `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">` +
-        `${xmlText(`'${s.name.replaceAll("'", "''")}'!$A$1:$${last}$${s.lastRow}`)}</definedName>`,
+        `${xmlText(`${sheetRef(s.name)}!$A$1:$${last}$${s.lastRow}`)}</definedName>`,
+    )
+    .join('') +
+  sheets
+    .map(
+      (s, i) =>
+        `<definedName name="_xlnm.Print_Titles" localSheetId="${i}">` +
+        `${xmlText(`${sheetRef(s.name)}!$1:$1`)}</definedName>`,
     )
     .join('') +
   '</definedNames></workbook>'
@@ -182,6 +195,13 @@ export interface XlsxOptions {
    * on in the next worksheet, named `<sheetName> (2)`, … (smaller in tests).
    */
   maxSheetRows?: number
+  /**
+   * What the printed pages' header says (the campaign's name, the sheet's: organizers' text,
+   * any characters; default: the sheet's name). Cut to fit a header's 255 characters.
+   */
+  title?: string
+  /** The language of the printed pages' footer (第 1 页，共 3 页 / Page 1 of 3; default: English). */
+  locale?: Locale
 }
 
 /**
@@ -192,6 +212,66 @@ const FROZEN_HEADER =
   '<sheetViews><sheetView workbookViewId="0">' +
   '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
   '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+
+/**
+ * How a worksheet prints, which Excel and WPS take as their print defaults: every column on one
+ * page's width (`fitToPage` with `fitToWidth="1" fitToHeight="0"`: as many pages down as the
+ * rows need), on A4 (`paperSize="9"`), landscape once the columns are wider than a portrait
+ * page holds at full size; grid lines printed (the cells have no borders of their own),
+ * margins narrow enough for a wide sheet, the title on top of every page and its page number
+ * at the bottom. The heading row on every page is the workbook's `_xlnm.Print_Titles`.
+ */
+const FIT_TO_PAGE = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+/**
+ * The character widths an A4 portrait page holds at 100% between our margins (~7.5 inches at
+ * about 13 characters of the default 11-point font an inch): a sheet wider goes landscape.
+ */
+export const PORTRAIT_MAX_WIDTH = 100
+/** Margins in inches: 1 cm at the sides, a little more where the header and footer go. */
+const PAGE_MARGINS =
+  '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+/** The footer's page number, `&P` the page and `&N` the page count. */
+const PAGE_NUMBER: Record<Locale, string> = {
+  'zh-CN': '第 &P 页，共 &N 页',
+  en: 'Page &P of &N',
+}
+/** What Excel takes in one header or footer, its codes included (it refuses a longer one). */
+export const HEADER_FOOTER_MAX = 255
+/** The header's code putting the text that follows in the middle. */
+const CENTER = '&C'
+
+/**
+ * The title as header text: on one line, its `&` doubled (a single one starts a code: `&P` is
+ * the page number), cut at a whole character so that with `&C` it fits HEADER_FOOTER_MAX.
+ */
+export function headerText(title: string): string {
+  let text = CENTER
+  // eslint-disable-next-line no-control-regex -- line breaks and control characters: one space
+  const line = title.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ')
+  for (const ch of line.trim()) {
+    const piece = ch === '&' ? '&&' : ch
+    if (text.length + piece.length > HEADER_FOOTER_MAX) break
+    text += piece
+  }
+  return text
+}
+
+/** A printed sheet's title from its parts (`春季展会 · 签到记录`), the empty ones left out. */
+export const sheetTitle = (...parts: readonly string[]): string =>
+  parts.filter((p) => p.trim() !== '').join(' · ')
+
+/** `<printOptions>` to `<headerFooter>`, in the order the worksheet schema has them. */
+function printXml(widths: readonly number[], header: string, locale: Locale): string {
+  const orientation =
+    widths.reduce((a, b) => a + b, 0) > PORTRAIT_MAX_WIDTH ? 'landscape' : 'portrait'
+  return (
+    '<printOptions horizontalCentered="1" gridLines="1"/>' +
+    PAGE_MARGINS +
+    `<pageSetup paperSize="9" orientation="${orientation}" fitToWidth="1" fitToHeight="0"/>` +
+    `<headerFooter><oddHeader>${xmlText(header)}</oddHeader>` +
+    `<oddFooter>${xmlText(CENTER + PAGE_NUMBER[locale])}</oddFooter></headerFooter>`
+  )
+}
 
 /** Characters a spreadsheet draws two columns wide: CJK, Hangul, full-width forms, emoji. */
 const WIDE =
@@ -217,13 +297,17 @@ export function displayWidth(cell: Cell): number {
  * `<cols>`: each column as wide as its heading and the widest cell of the first page (and a
  * margin), within MIN_WIDTH–MAX_WIDTH; a date-time column at least as wide as its format.
  */
-function colsXml(widths: readonly number[], dateTimes: readonly boolean[]): string {
-  let xml = ''
-  widths.forEach((w, i) => {
+function columnWidths(widths: readonly number[], dateTimes: readonly boolean[]): number[] {
+  return widths.map((w, i) => {
     const fit = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, w + 2))
-    const width = dateTimes[i] === true ? Math.max(DATE_TIME_WIDTH, fit) : fit
-    xml += `<col min="${i + 1}" max="${i + 1}" width="${width}" customWidth="1"/>`
+    return dateTimes[i] === true ? Math.max(DATE_TIME_WIDTH, fit) : fit
   })
+}
+
+function colsXml(columns: readonly number[]): string {
+  const xml = columns
+    .map((width, i) => `<col min="${i + 1}" max="${i + 1}" width="${width}" customWidth="1"/>`)
+    .join('')
   return xml === '' ? '' : `<cols>${xml}</cols>`
 }
 
@@ -243,6 +327,8 @@ export async function xlsxStreamSink<R>(
     throw new RangeError(`maxSheetRows must be an integer from 2 to ${SHEET_MAX_ROWS}`)
   }
   const baseName = options.sheetName ?? SHEET_NAMES.attendance.en
+  const pageHeader = headerText(options.title ?? baseName)
+  const locale = options.locale ?? 'en'
   const zip = new ZipWriter(out)
   await zip.add('_rels/.rels', ROOT_RELS)
   await zip.add('xl/styles.xml', STYLES)
@@ -257,7 +343,8 @@ export async function xlsxStreamSink<R>(
   const start = (rowsXml: string): Promise<void> =>
     sheet.write(
       Buffer.from(
-        `${DECL}<worksheet xmlns="${MAIN}">${FROZEN_HEADER}${colsXml(widths, dateTimes)}` +
+        `${DECL}<worksheet xmlns="${MAIN}">${FIT_TO_PAGE}${FROZEN_HEADER}` +
+          `${colsXml(columnWidths(widths, dateTimes))}` +
           `<sheetData>${rowXml(1, header, letters, [])}${rowsXml}`,
         'utf8',
       ),
@@ -271,8 +358,9 @@ export async function xlsxStreamSink<R>(
     const entry = sheets[sheets.length - 1] as SheetEntry
     entry.lastRow = r
     const range = `A1:${last}${r}`
+    const print = printXml(columnWidths(widths, dateTimes), pageHeader, locale)
     const tail =
-      `</sheetData><autoFilter ref="${range}"/><ignoredErrors>` +
+      `</sheetData><autoFilter ref="${range}"/>${print}<ignoredErrors>` +
       `<ignoredError sqref="${range}" numberStoredAsText="1"/></ignoredErrors></worksheet>`
     await sheet.write(Buffer.from(tail, 'utf8'))
     await sheet.end()

@@ -248,6 +248,42 @@ describe('attendance export', () => {
     ])
   })
 
+  it("prints as the organizer needs it: the campaign's name on every page, numbered, one page wide", async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    seed(db, 3)
+    const file = join(dir, 'out.xlsx')
+    await exportFile(file, {
+      db,
+      campaignId: 'expo',
+      format: 'xlsx',
+      locale: 'zh-CN',
+      campaignName: () => 'R&D <春季> 展会',
+    })
+    const ws = await firstSheet(file)
+    expect(ws.headerFooter).toEqual({
+      oddHeader: '&CR&&D <春季> 展会 · 签到记录',
+      oddFooter: '&C第 &P 页，共 &N 页',
+    })
+    expect(ws.pageSetup).toMatchObject({
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: '1:1',
+    })
+    // Every campaign's rows: the sheet's name alone.
+    const all = join(dir, 'all.xlsx')
+    await exportFile(all, { db, campaignId: null, format: 'xlsx', locale: 'en' })
+    expect((await firstSheet(all)).headerFooter).toEqual({
+      oddHeader: '&CAttendance',
+      oddFooter: '&CPage &P of &N',
+    })
+  })
+
   it('what Excel would change on opening a CSV stays as written: the CSV as text, every XLSX cell typed text', async () => {
     // An organizer's roster: a code with leading zeros, an 18-digit ID number (a number past 15
     // digits loses the rest in Excel), a phone with its trunk 0, and cells Excel reads as a date

@@ -471,6 +471,12 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(rows).toHaveLength(4)
     // The tab is named in the sheet's language, like its headings (default zh-CN).
     expect(wb.worksheets[0]?.name).toBe('中奖名单')
+    // Printed: the campaign, the prize and the sheet on top of every page, numbered in Chinese.
+    expect(wb.worksheets[0]?.headerFooter).toEqual({
+      oddHeader: '&C春季展 · +特等奖 · 中奖名单',
+      oddFooter: '&C第 &P 页，共 &N 页',
+    })
+    expect(wb.worksheets[0]?.pageSetup.printTitlesRow).toBe('1:1')
     expect(rows.slice(1).map((r) => r[5])).toEqual(openids(d))
     expect(rows.slice(1).map((r) => r[3])).toEqual(d.winners.map((w) => w.number))
     // Drawn at: a date-time cell (sorts and filters as a time) showing the CSV's text.

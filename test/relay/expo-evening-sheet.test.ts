@@ -6,6 +6,7 @@
 // console's CSV and XLSX of the day, its stats, its days and the big screen's count, read at one
 // moment, must tell one story.
 import { parse } from 'csv-parse/sync'
+import ExcelJS from 'exceljs'
 import { describe, expect, it, vi } from 'vitest'
 import {
   consoleKioskListSchema,
@@ -176,7 +177,8 @@ describe.each<Backend>(['sqlite', 'redis'])('the expo’s evening sheet (%s)', (
     const csv: string[][] = parse((await csvRes.text()).replace(/^\uFEFF/, ''))
     const xlsxRes = await get(c2, `/console/api/attendance?${q}&format=xlsx&locale=en`)
     expect(xlsxRes.status).toBe(200)
-    const xlsx = await xlsxRows(Buffer.from(await xlsxRes.arrayBuffer()))
+    const xlsxBytes = Buffer.from(await xlsxRes.arrayBuffer())
+    const xlsx = await xlsxRows(xlsxBytes)
     const stats = consoleStatsSchema.parse(
       await (await get(c2, `/console/api/stats?campaign=${expo.id}`)).json(),
     )
@@ -194,6 +196,22 @@ describe.each<Backend>(['sqlite', 'redis'])('the expo’s evening sheet (%s)', (
     // Headings in the console's language, the file named after the campaign and the day.
     expect(head?.slice(0, 3)).toEqual(['签到台', '签到号', '姓名'])
     expect(xlsx[0]?.slice(0, 3)).toEqual(['Booth', 'Check-in no.', 'Name'])
+    // Printed tonight: the campaign and day on every page, its columns on one page's width
+    // (landscape: they are many), the heading row repeated, the pages numbered.
+    const printed = new ExcelJS.Workbook()
+    await printed.xlsx.load(new Uint8Array(xlsxBytes).buffer)
+    const printedSheet = printed.worksheets[0]
+    expect(printedSheet?.headerFooter).toEqual({
+      oddHeader: `&C秋季展 · Attendance · ${DAY}`,
+      oddFooter: '&CPage &P of &N',
+    })
+    expect(printedSheet?.pageSetup).toMatchObject({
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: '1:1',
+    })
     const disposition = decodeURIComponent(csvRes.headers.get('content-disposition') ?? '')
     expect(disposition).toContain(`秋季展-签到记录-${DAY}-`)
     // Every expo scan of the day once: 30 + 1 repeat + 2 walk-ins + 5 + b12's morning one + 9 + 2.

@@ -19,7 +19,7 @@ import {
 } from '../../../shared/export/cells'
 import { csvSink } from '../../../shared/export/sinks'
 import { excelTimeCache } from '../../../shared/export/time-cache'
-import { xlsxStreamSink } from '../../../shared/export/xlsx-writer'
+import { sheetTitle, xlsxStreamSink } from '../../../shared/export/xlsx-writer'
 import { openSnapshotReader, type KioskDb } from '../db/db'
 import { countAttendance } from '../scans/attendance-queries'
 import { ROSTER_JOIN } from '../scans/attendance-store'
@@ -225,6 +225,11 @@ async function exportFrom(db: KioskDb, o: ExportOptions): Promise<{ rows: number
       : await xlsxStreamSink(o.out, header, toCells, {
           sheetName: SHEET_NAMES.attendance[o.locale],
           dateTimes: EXPORT_COLUMNS.map((c) => c.time === true),
+          title: sheetTitle(
+            o.campaignId === null ? '' : context.campaign(o.campaignId),
+            SHEET_NAMES.attendance[o.locale],
+          ),
+          locale: o.locale,
         })
   let done = 0
   let lastId = 0
