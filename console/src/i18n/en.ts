@@ -139,6 +139,11 @@ export const en: MessageSchema = {
     total: 'Total',
     refreshDays: 'Refresh',
     noDays: 'No scans yet',
+    firstNoCampaign:
+      'No scans yet. First create a campaign, then add a booth and pick that campaign for it; once visitors scan, these figures update live.',
+    firstNoScans:
+      'No scans yet. Once a booth is paired and runs a campaign, these figures update live as visitors scan.',
+    toBooths: 'Go to booths',
     scans: 'Scans',
     visitors: 'Visitors',
     newFollowers: 'New followers',
@@ -196,6 +201,9 @@ export const en: MessageSchema = {
       'CSV is for other systems: Excel and WPS drop the leading zeros of codes and phones and turn long numbers such as ID numbers into 1.23E+17. To read it, use Download Excel.',
     rows: 'Check-in rows (scroll with the arrow and page keys)',
     empty: 'No matching rows',
+    noScans:
+      'No scans yet. Once a booth is paired and runs a campaign, every scan by a visitor adds a row here.',
+    toBooths: 'Go to booths',
     columns: {
       number: 'Check-in no.',
       name: 'Name',

@@ -126,6 +126,11 @@ export const zhCN = {
     total: '合计',
     refreshDays: '刷新',
     noDays: '还没有扫码',
+    /** A relay with no scan yet: what the page is for and the next step (no campaign, or one). */
+    firstNoCampaign:
+      '还没有扫码。先新建一个活动，再添加签到台并为它选择这个活动；访客扫码后，这里的数字实时更新。',
+    firstNoScans: '还没有扫码。签到台接入并为它选择活动后，访客扫码的数字会在这里实时更新。',
+    toBooths: '去签到台',
     scans: '扫码次数',
     visitors: '到访人数',
     newFollowers: '新关注',
@@ -182,6 +187,9 @@ export const zhCN = {
       'CSV 供导入其他系统。用 Excel 或 WPS 打开会去掉编号、电话开头的 0，身份证号等长数字变成 1.23E+17。查看请用“下载 Excel”。',
     rows: '签到记录列表（可用方向键、翻页键滚动）',
     empty: '没有符合条件的记录',
+    /** No scan at all yet (no campaign, day or search narrowing it): where the rows come from. */
+    noScans: '还没有扫码记录。签到台接入并为它选择活动后，访客每扫一次码，这里就多一行。',
+    toBooths: '去签到台',
     columns: {
       number: '签到号',
       name: '姓名',
