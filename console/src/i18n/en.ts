@@ -447,6 +447,8 @@ export const en: MessageSchema = {
     },
     roster: {
       hint: 'A CSV or XLSX file (up to 10 MB) with the columns the booth import takes: name, company, phone, code. It replaces the roster and goes to this campaign’s booths.',
+      template: 'Download roster template (CSV)',
+      templateFile: 'roster-template.csv',
       saveFirst: 'Save the campaign first, then upload its roster',
       choose: 'Upload roster file',
       uploading: 'Uploading…',

@@ -431,6 +431,9 @@ export const zhCN = {
     },
     roster: {
       hint: 'CSV 或 XLSX 文件（最大 10 MB），列与签到台导入相同：姓名、单位、电话、编号。上传后替换原名单并送达此活动的签到台。',
+      /** A blank roster with the header row filled in (a CSV), for the first upload. */
+      template: '下载名单模板（CSV）',
+      templateFile: '来宾名单模板.csv',
       saveFirst: '保存活动后即可上传名单',
       choose: '上传名单文件',
       uploading: '正在上传…',
