@@ -4,6 +4,7 @@
 // page of zeros that looks broken or "no matching rows" with no filter to clear.
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
 import AttendancePage from '../../console/src/pages/AttendancePage.vue'
 import StatsPage from '../../console/src/pages/StatsPage.vue'
 import { createFakeConsoleApi, makeCampaign, makeRow, makeStats } from './fake-console-api'
@@ -71,5 +72,18 @@ describe('the attendance page of a relay with no scan yet', () => {
     await flushPromises()
     expect(wrapper.get('[data-testid="attendance-empty"]').text()).toBe('没有符合条件的记录')
     expect(wrapper.find('[data-testid="attendance-no-scans"]').exists()).toBe(false)
+  })
+})
+
+describe('a first campaign on a relay with no booth', () => {
+  it('says there is no booth to pick yet, with the way to add one', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    const none = wrapper.get('[data-testid="campaign-no-booths"]')
+    expect(none.text()).toContain('还没有签到台')
+    const link = none.get('[data-testid="campaign-no-booths-link"]')
+    expect(link.attributes('href')).toBe('#/booths')
+    expect(link.text()).toBe('去添加签到台')
   })
 })

@@ -60,6 +60,10 @@ it('from an empty console to the first pairing code, each empty page says what c
   await page.fill('#c-name', '春季展')
   await page.click('[data-testid="save-campaign"]')
   await page.locator('[data-testid="saved"]').waitFor()
+  // No booth to pick for it yet: said, with the way to add one.
+  expect(await page.locator('[data-testid="campaign-no-booths-link"]').getAttribute('href')).toBe(
+    '#/booths',
+  )
   const template = page.locator('[data-testid="roster-template"]')
   await template.waitFor()
   const download = page.waitForEvent('download')

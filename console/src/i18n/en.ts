@@ -334,6 +334,7 @@ export const en: MessageSchema = {
       stampsElsewhere:
         '{ids} do not run this campaign, so scans there stamp nothing and while they stay in the rally nobody can complete it: pick them under “Booths running this campaign”, or untick them',
       noBooths: 'No booths yet: add them on the Booths page first',
+      toBooths: 'Add a booth',
     },
     moreBooths: '+{n} more',
     moreBoothsLabel: '{name}: all {total} booths',

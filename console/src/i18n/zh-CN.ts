@@ -308,6 +308,7 @@ export const zhCN = {
       stampsElsewhere:
         '{ids} 不运行此活动，扫码不会盖章，留在集章中则无人能集齐：请在“运行此活动的签到台”中选中，或取消勾选',
       noBooths: '还没有签到台，请先在“签到台”页面添加',
+      toBooths: '去添加签到台',
     },
     moreBooths: '另有 {n} 个',
     moreBoothsLabel: '{name}：全部 {total} 个签到台',
