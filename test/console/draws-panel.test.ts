@@ -404,10 +404,26 @@ describe('the draws panel', () => {
     )
   })
 
-  it('in English: "only 1 eligible visitor", "only 0 eligible visitors"', async () => {
+  it('with no one eligible (no scan yet), says what a draw picks from', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409, null, 0))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('奖')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      '没有符合条件的访客：抽奖从在本活动签到台扫码签到过的访客中抽取，还没有人签到（或都已中奖、不在名单中）。',
+    )
+  })
+
+  it('in English: "only 1 eligible visitor", "no eligible visitors"', async () => {
     for (const [n, text] of [
       [1, 'Only 1 eligible visitor: not enough for that many winners'],
-      [0, 'Only 0 eligible visitors: not enough for that many winners'],
+      [
+        0,
+        'No eligible visitors: a draw picks from visitors who scanned at this campaign’s booths, and none has yet (or all have won, or are not on the roster).',
+      ],
       [1234, 'Only 1,234 eligible visitors: not enough for that many winners'],
     ] as const) {
       const fake = createFakeConsoleApi()

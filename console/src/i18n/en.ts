@@ -546,6 +546,8 @@ export const en: MessageSchema = {
       tooFew: 'Not enough eligible visitors for that many winners',
       tooFewCount:
         'Only {n} eligible visitor: not enough for that many winners | Only {n} eligible visitors: not enough for that many winners',
+      noneEligible:
+        'No eligible visitors: a draw picks from visitors who scanned at this campaign’s booths, and none has yet (or all have won, or are not on the roster).',
       alreadyReplaced:
         '{who} was already replaced (perhaps by another organizer just now); the list is up to date',
       notCurrentWinner:

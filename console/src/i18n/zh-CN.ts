@@ -526,6 +526,8 @@ export const zhCN = {
       empty: '还没有抽奖记录',
       tooFew: '符合条件的访客不足这么多人',
       tooFewCount: '只有 {n} 位访客符合条件，不足这么多人',
+      noneEligible:
+        '没有符合条件的访客：抽奖从在本活动签到台扫码签到过的访客中抽取，还没有人签到（或都已中奖、不在名单中）。',
       alreadyReplaced: '{who} 已被替换（可能是其他组织者刚刚重抽），列表已更新',
       notCurrentWinner: '{who} 已被替换，或不是这次抽奖的当前中奖者；列表已更新',
       by: '{at} · {organizer} 抽取 · 共 {eligible} 人参与',
