@@ -3,6 +3,7 @@
  * (`#/attendance?campaign=<id>&day=2026-05-01&q=王`), so a reload, a bookmark or a link pasted
  * into a colleague's chat opens the same rows, as scope-hash.ts does for the campaign.
  */
+import { hashParams, withHashParams } from '../composables/use-route'
 
 /** The longest search the attendance page sends (the relay refuses a longer one). */
 export const MAX_SEARCH = 64
@@ -12,11 +13,6 @@ export interface AttendanceFilter {
   /** One day (`YYYY-MM-DD`), or null for every day. */
   day: string | null
   q: string
-}
-
-function paramsOf(hash: string): URLSearchParams {
-  const at = hash.indexOf('?')
-  return new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
 }
 
 /** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30), years 2000 to 2999, as the relay takes. */
@@ -33,7 +29,7 @@ export function isDay(value: string): boolean {
  * cut short or made up), is left out: never sent to the relay.
  */
 export function linkedFilter(hash: string): AttendanceFilter | null {
-  const params = paramsOf(hash)
+  const params = hashParams(hash)
   if (!params.has('day') && !params.has('q')) return null
   const day = params.get('day') ?? ''
   const q = params.get('q') ?? ''
@@ -42,14 +38,11 @@ export function linkedFilter(hash: string): AttendanceFilter | null {
 
 /** `hash` saying `filter` (every day and no search: no parameter), its other parameters kept. */
 export function withFilter(hash: string, filter: AttendanceFilter): string {
-  const at = hash.indexOf('?')
-  const path = at === -1 ? hash : hash.slice(0, at)
-  const params = paramsOf(hash)
-  if (filter.day === null) params.delete('day')
-  else params.set('day', filter.day)
   const q = filter.q.trim()
-  if (q === '') params.delete('q')
-  else params.set('q', q)
-  const query = params.toString()
-  return query === '' ? path : `${path}?${query}`
+  return withHashParams(hash, (params) => {
+    if (filter.day === null) params.delete('day')
+    else params.set('day', filter.day)
+    if (q === '') params.delete('q')
+    else params.set('q', q)
+  })
 }

@@ -17,6 +17,7 @@
  */
 import type { CampaignPhase } from '../../../shared/campaign-phase'
 import { searchFold } from '../../../shared/search-fold'
+import { hashParams } from '../composables/use-route'
 
 export const PHASE_FILTERS = ['all', 'running', 'not-started', 'ended'] as const
 export type PhaseFilter = (typeof PHASE_FILTERS)[number]
@@ -103,8 +104,7 @@ export interface ListState {
 
 /** The list's state from a hash (`#/campaigns?phase=ended&q=…`); defaults for anything else. */
 export function parseListState(hash: string): ListState {
-  const at = hash.indexOf('?')
-  const params = new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
+  const params = hashParams(hash)
   const phaseParam = params.get('phase')
   const phase = PHASE_FILTERS.find((p) => p === phaseParam) ?? 'all'
   return { phase, q: (params.get('q') ?? '').slice(0, MAX_QUERY) }

@@ -4,7 +4,7 @@
  * chat shows the same campaign's figures, and the back and forward buttons follow it.
  */
 import { campaignIdSchema } from '../../../shared/campaign'
-import type { Page } from '../composables/use-route'
+import { hashParams, pageSegment, withHashParams, type Page } from '../composables/use-route'
 
 /** The pages whose hash carries the campaign chosen. */
 export const SCOPED_PAGES: readonly Page[] = ['stats', 'attendance']
@@ -18,27 +18,22 @@ export const INVALID = Symbol('invalid campaign')
  * relay.
  */
 export function linkedCampaign(hash: string): string | null | typeof INVALID {
-  const at = hash.indexOf('?')
-  const params = new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
-  const id = params.get('campaign')
+  const id = hashParams(hash).get('campaign')
   if (id === null || id === '') return null
   return campaignIdSchema.safeParse(id).success ? id : INVALID
 }
 
 /** `hash` saying `campaignId` (null: every campaign, no parameter), its other parameters kept. */
 export function withCampaign(hash: string, campaignId: string | null): string {
-  const at = hash.indexOf('?')
-  const path = at === -1 ? hash : hash.slice(0, at)
-  const params = new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
-  if (campaignId === null) params.delete('campaign')
-  else params.set('campaign', campaignId)
-  const query = params.toString()
-  return query === '' ? path : `${path}?${query}`
+  return withHashParams(hash, (params) => {
+    if (campaignId === null) params.delete('campaign')
+    else params.set('campaign', campaignId)
+  })
 }
 
 /** The scoped page `hash` opens; null for any other. */
 export function scopedPageOf(hash: string): Page | null {
-  const first = hash.replace(/^#\/?/, '').split(/[/?]/)[0]
+  const first = pageSegment(hash)
   return SCOPED_PAGES.find((p) => p === first) ?? null
 }
 

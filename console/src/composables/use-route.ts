@@ -7,8 +7,13 @@ import { computed, onMounted, onUnmounted, ref } from 'vue'
 export const PAGES = ['booths', 'campaigns', 'stats', 'attendance'] as const
 export type Page = (typeof PAGES)[number]
 
+/** The hash's first path segment (`#/campaigns/abc?x=1` → `campaigns`); '' for an empty hash. */
+export function pageSegment(hash: string): string {
+  return hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? ''
+}
+
 export function parsePage(hash: string): Page {
-  const first = hash.replace(/^#\/?/, '').split(/[/?]/)[0]
+  const first = pageSegment(hash)
   return PAGES.find((p) => p === first) ?? 'booths'
 }
 
@@ -18,10 +23,25 @@ export function parsePage(hash: string): Page {
  * showing the booths under an address that names something else.
  */
 export function isKnownPage(hash: string): boolean {
-  const rest = hash.replace(/^#\/?/, '')
-  if (rest === '') return true
-  const first = rest.split(/[/?]/)[0]
+  if (hash.replace(/^#\/?/, '') === '') return true
+  const first = pageSegment(hash)
   return PAGES.some((p) => p === first)
+}
+
+/** The parameters after the hash's `?` (`#/attendance?campaign=…&day=…`). */
+export function hashParams(hash: string): URLSearchParams {
+  const at = hash.indexOf('?')
+  return new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
+}
+
+/** `hash` with its parameters as `edit` leaves them, its path kept; no `?` when none are left. */
+export function withHashParams(hash: string, edit: (params: URLSearchParams) => void): string {
+  const at = hash.indexOf('?')
+  const path = at === -1 ? hash : hash.slice(0, at)
+  const params = hashParams(hash)
+  edit(params)
+  const query = params.toString()
+  return query === '' ? path : `${path}?${query}`
 }
 
 /** What follows the page in the hash (`#/campaigns/abc` → `abc`), decoded; '' when nothing. */
