@@ -71,7 +71,7 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
    */
   const unsaved = new Map<string, FallbackCodeRecord>()
   /** WeChat (or the store) failing every booth's call alike: a line a minute for each cause. */
-  const failureLines = new LogLimiter(now, 60_000)
+  const failureLines = new LogLimiter(now)
 
   async function create(wechat: WechatClient, kioskId: string): Promise<FallbackCodeRecord | null> {
     // Timed by the clock as well as by the polls: slow store round trips count against it too.

@@ -105,8 +105,6 @@ export const SAFETY_READ_EVERY_PINGS = 2
  * small write per kiosk per 30 s, whatever the ping interval (every other ping at 15 s).
  */
 const SEEN_WRITE_EVERY_MS = 30_000
-/** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
-const REPEATED_LINE_INTERVAL_MS = 60_000
 /** What to do when a booth's token is refused (revoked, or cut off by a newer pairing). */
 const KIOSK_TOKEN_REFUSED_ACTION =
   'the booth it names stays offline with this token: if it should be running, issue it a new pairing code in the console and pair it again'
@@ -198,7 +196,7 @@ export class KioskHub {
   constructor(private readonly opts: KioskHubOptions) {
     this.names = opts.names ?? new NameBook(opts.store)
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
-    this.repeatedLines = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
+    this.repeatedLines = new LogLimiter(opts.now)
     this.bindLimiter = new TicketLimiter(BIND_LIMITS, opts.now)
     this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? PING_INTERVAL_MS)
     this.pingTimer.unref()

@@ -75,12 +75,6 @@ interface Answer {
 
 const SUCCESS = 'success'
 /**
- * A line a request can repeat at will is logged at most this often for each kind: a stale URL
- * check (a replay floods), a push the store refused for one cause (every push while the disk is
- * full, onto logs that may share that disk).
- */
-const REPEATED_LINE_INTERVAL_MS = 60_000
-/**
  * How far (seconds) a push's signed timestamp may be from this server's clock before an
  * accepted push is warned about: beyond NTP's error and a slow link's second or two, well within
  * the minute in which a booth still greets a scan.
@@ -358,8 +352,12 @@ export function createPushPipeline(opts: PushPipelineOptions) {
 export function createPushEndpoint(opts: PushEndpointOptions) {
   const { store, log, metrics } = opts
   const { urlCheck, authenticate, kioskPush, replyFor, claimTtl } = createPushPipeline(opts)
-  /** Lines a request can repeat, each kind at most once a minute with a count of the rest. */
-  const limited = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
+  /**
+   * Lines a request can repeat, each kind at most once a minute with a count of the rest: a stale
+   * URL check (a replay floods), a push the store refused for one cause (every push while the
+   * disk is full, onto logs that may share that disk).
+   */
+  const limited = new LogLimiter(opts.now)
   /** Pushes the store refused since the line saying it accepts them again (or the start). */
   let refusedSinceAccepted = 0
   const { wechat } = opts.config

@@ -255,7 +255,7 @@ export async function startRelay(
   const metrics = new RelayMetrics()
   // A flood of refused requests (codes guessed, a wall reloading without end, sign-ins locked
   // out) is a line a minute for each limit, with how many went unlogged; /metrics counts each.
-  const limitLines = new LogLimiter(now, 60_000)
+  const limitLines = new LogLimiter(now)
   metrics.onLimitHit = (limit) =>
     limitLines.log(
       log,
@@ -279,7 +279,7 @@ export async function startRelay(
   let store: RelayStore
   // Tried again every second while a lock is held elsewhere (a backup, an sqlite3 shell): once
   // a minute per cause, with how many went unlogged.
-  const attendanceLines = new LogLimiter(now, 60_000)
+  const attendanceLines = new LogLimiter(now)
   try {
     store = await openStore(config, {
       prefix: opts.redisPrefix,
@@ -419,7 +419,7 @@ export async function startRelay(
    * Reads a monitor or Prometheus repeats every few seconds while the store is away (and anyone
    * can ask /healthz): logged once a minute each, with how many went unlogged.
    */
-  const storeReadLines = new LogLimiter(now, 60_000)
+  const storeReadLines = new LogLimiter(now)
 
   /** 200 only while the store takes writes; 503 with the reason when it cannot. */
   async function health(res: ServerResponse): Promise<void> {
@@ -521,7 +521,7 @@ export async function startRelay(
    * Lines any client can repeat at will (a body cut off or crawling, a request failing while
    * the store is away): once a minute for each, with how many went unlogged.
    */
-  const requestLines = new LogLimiter(now, 60_000)
+  const requestLines = new LogLimiter(now)
   const noticeProxy = proxyTrustWarning(config.trustProxyHops, log)
   // Every body's pace but a file upload's (which names its own): one object for all requests.
   const bodyPace = requestBodyPace(config)

@@ -167,7 +167,7 @@ export class StoreHealth {
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 2000
     this.log = opts.log ?? silentLogger
     this.notAnsweringForMs = opts.notAnsweringForMs ?? (() => null)
-    this.probeLines = new LogLimiter(now, 60_000)
+    this.probeLines = new LogLimiter(now)
   }
 
   /** A push's store write failed (the push was answered 503). */

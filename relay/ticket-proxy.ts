@@ -33,8 +33,6 @@ import type { RelayStore } from './store/types'
 import { sendWechatFailure } from './wechat-failure'
 
 const MAX_REQUEST_BYTES = 4096
-/** A kiosk's refusals, and its tickets issued, are each logged at most this often. */
-const REFUSAL_LOG_INTERVAL_MS = 60_000
 
 export interface TicketProxyOptions {
   config: RelayConfig
@@ -59,10 +57,10 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     now,
   )
   /** A kiosk over its limit: a line once a minute for each kiosk, with how many went unlogged. */
-  const refusalLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
-  const issuedLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
+  const refusalLines = new LogLimiter(now)
+  const issuedLines = new LogLimiter(now)
   /** WeChat refusing every booth's request alike: a line a minute for each cause. */
-  const wechatLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
+  const wechatLines = new LogLimiter(now)
   /** The quota day each kiosk was last logged as past its daily budget (once a day each). */
   const budgetLogged = new Map<string, string>()
   /** WeChat's 45009 on qrcode/create and the quota day it came on: answered again until then. */

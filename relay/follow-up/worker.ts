@@ -255,7 +255,7 @@ export class FollowUpWorker {
 
   constructor(opts: FollowUpWorkerOptions) {
     this.o = { ...DEFAULTS, ...stripUndefined(opts) }
-    this.failedRounds = new LogLimiter(() => this.o.now(), 60_000)
+    this.failedRounds = new LogLimiter(() => this.o.now())
     this.campaignList = new FollowUpCampaigns(opts.store, opts.campaigns)
     this.unwatch = opts.campaigns.watch((c) => this.hear(c))
   }

@@ -137,7 +137,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
    * anyone trying keys: one line a minute, naming the campaign its address names (when it is
    * the shape of one; unverified), and on the next line the others refused in the minute.
    */
-  const refusedLines = new LogLimiter(opts.now, 60_000)
+  const refusedLines = new LogLimiter(opts.now)
   function keyRefused(id: string): void {
     const claimed = campaignIdSchema.safeParse(id).success ? id : null
     refusedLines.log(

@@ -125,21 +125,25 @@ export function prefixed(log: Logger, prefix: string): Logger {
   }
 }
 
+/** How often a LogLimiter lets a line of one key through: once a minute (docs/DEPLOY.md). */
+export const LOG_LINE_INTERVAL_MS = 60_000
+
+/** Most distinct names (`LogLimiter.log`'s `named`) one line lists of those it left out. */
+export const MAX_UNLOGGED_NAMES = 20
+
 /**
  * Lines of one kind at most once per `intervalMs` for each key, for a line that something
  * outside can repeat at will (a replayed request, every push while the store refuses it): the
  * line it lets through says how many went unlogged since the last. Keys are a fixed few (a
- * cause, a kind of line), not one per request. A clock that steps back lets the next line out.
+ * cause, a kind of line) or one per booth, not one per request. A clock that steps back lets
+ * the next line out.
  */
-/** Most distinct names (`LogLimiter.log`'s `named`) one line lists of those it left out. */
-export const MAX_UNLOGGED_NAMES = 20
-
 export class LogLimiter {
   private readonly last = new Map<string, { at: number; unlogged: number; names: Set<string> }>()
 
   constructor(
     private readonly now: () => number,
-    private readonly intervalMs: number,
+    private readonly intervalMs: number = LOG_LINE_INTERVAL_MS,
   ) {}
 
   /**
